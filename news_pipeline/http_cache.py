@@ -1,0 +1,173 @@
+"""ETag / Last-Modified validators and response bodies remembered between runs, in DuckDB.
+
+Re-materializing a partition then asks servers "has this changed?" instead of downloading
+every feed and page again. Bodies are stored once per content hash, so the same page
+served under many URLs (tracking parameters, mirrors) costs one row.
+
+Connections are opened per call and closed before returning: the same DuckDB file is used
+by Dagster's IO manager, which must be able to open it between our calls. Lookups and
+stores come in batches because opening a connection costs milliseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+ENTRIES_TABLE = "http_cache_entries"
+BODIES_TABLE = "http_cache_bodies"
+
+_CREATE_ENTRIES = f"""
+CREATE TABLE IF NOT EXISTS {ENTRIES_TABLE} (
+    url VARCHAR PRIMARY KEY,
+    etag VARCHAR,
+    last_modified VARCHAR,
+    content_type VARCHAR,
+    content_hash VARCHAR NOT NULL,
+    stored_at TIMESTAMP NOT NULL
+)
+"""
+_CREATE_BODIES = f"""
+CREATE TABLE IF NOT EXISTS {BODIES_TABLE} (
+    content_hash VARCHAR PRIMARY KEY,
+    body_zstd BLOB NOT NULL,
+    stored_at TIMESTAMP NOT NULL
+)
+"""
+
+
+@dataclass(frozen=True)
+class CachedResponse:
+    """What a previous 200 response left behind for one URL."""
+
+    url: str
+    etag: str | None
+    last_modified: str | None
+    content_type: str | None
+    content_hash: str
+    body_zstd: bytes
+
+
+class HttpCache:
+    """Validators per URL plus content-addressed zstd bodies in one DuckDB file."""
+
+    def __init__(self, database_path: Path) -> None:
+        self.database_path = Path(database_path)
+        self.database_path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as connection:
+            connection.execute(_CREATE_ENTRIES)
+            connection.execute(_CREATE_BODIES)
+
+    @contextmanager
+    def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        connection = duckdb.connect(str(self.database_path))
+        try:
+            yield connection
+        finally:
+            connection.close()
+
+    def lookup_many(self, urls: Iterable[str]) -> dict[str, CachedResponse]:
+        """Cached validators and bodies for the URLs that have them."""
+        wanted = sorted(set(urls))
+        if not wanted:
+            return {}
+        with self._connect() as connection:
+            rows = connection.execute(
+                f"""
+                SELECT e.url, e.etag, e.last_modified, e.content_type, e.content_hash,
+                       b.body_zstd
+                FROM {ENTRIES_TABLE} e JOIN {BODIES_TABLE} b USING (content_hash)
+                WHERE list_contains(?, e.url)
+                """,
+                [wanted],
+            ).fetchall()
+        return {
+            row[0]: CachedResponse(
+                url=row[0],
+                etag=row[1],
+                last_modified=row[2],
+                content_type=row[3],
+                content_hash=row[4],
+                body_zstd=bytes(row[5]),
+            )
+            for row in rows
+        }
+
+    def lookup(self, url: str) -> CachedResponse | None:
+        return self.lookup_many([url]).get(url)
+
+    def store_many(self, responses: Iterable[CachedResponse]) -> None:
+        """Remember responses (last one wins per URL); identical bodies are stored once."""
+        by_url = {response.url: response for response in responses}
+        if not by_url:
+            return
+        now = datetime.now(UTC).replace(tzinfo=None)
+        entries = pl.DataFrame(
+            {
+                "url": [r.url for r in by_url.values()],
+                "etag": [r.etag for r in by_url.values()],
+                "last_modified": [r.last_modified for r in by_url.values()],
+                "content_type": [r.content_type for r in by_url.values()],
+                "content_hash": [r.content_hash for r in by_url.values()],
+                "stored_at": [now] * len(by_url),
+            },
+            schema={
+                "url": pl.String(),
+                "etag": pl.String(),
+                "last_modified": pl.String(),
+                "content_type": pl.String(),
+                "content_hash": pl.String(),
+                "stored_at": pl.Datetime("us"),
+            },
+        )
+        bodies_by_hash = {r.content_hash: r.body_zstd for r in by_url.values()}
+        bodies = pl.DataFrame(
+            {
+                "content_hash": list(bodies_by_hash),
+                "body_zstd": list(bodies_by_hash.values()),
+                "stored_at": [now] * len(bodies_by_hash),
+            },
+            schema={
+                "content_hash": pl.String(),
+                "body_zstd": pl.Binary(),
+                "stored_at": pl.Datetime("us"),
+            },
+        )
+        with self._connect() as connection:
+            connection.register("incoming_entries", entries.to_arrow())
+            connection.register("incoming_bodies", bodies.to_arrow())
+            connection.execute("BEGIN TRANSACTION")
+            connection.execute(
+                f"""
+                INSERT INTO {BODIES_TABLE}
+                SELECT content_hash, body_zstd, stored_at FROM incoming_bodies
+                ON CONFLICT (content_hash) DO NOTHING
+                """
+            )
+            connection.execute(
+                f"""
+                INSERT INTO {ENTRIES_TABLE}
+                SELECT url, etag, last_modified, content_type, content_hash, stored_at
+                FROM incoming_entries
+                ON CONFLICT (url) DO UPDATE SET
+                    etag = excluded.etag,
+                    last_modified = excluded.last_modified,
+                    content_type = excluded.content_type,
+                    content_hash = excluded.content_hash,
+                    stored_at = excluded.stored_at
+                """
+            )
+            connection.execute("COMMIT")
+
+    def counts(self) -> tuple[int, int]:
+        """(entries, distinct bodies), for metadata and tests."""
+        with self._connect() as connection:
+            entries = connection.execute(f"SELECT count(*) FROM {ENTRIES_TABLE}").fetchone()
+            bodies = connection.execute(f"SELECT count(*) FROM {BODIES_TABLE}").fetchone()
+        return (int(entries[0]) if entries else 0, int(bodies[0]) if bodies else 0)

@@ -1,0 +1,165 @@
+"""The sources file: which sites to read, how, and with which policy (CONTRACT.md).
+
+Everything is validated before anything is fetched, so a typo in the YAML is one clear
+line naming the file, the source and the field instead of a half-finished run.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from news_pipeline.schema import DEFAULT_TIMEZONE
+
+SourceType = Literal["rss", "html_list", "sitemap"]
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class SourcesFileError(ValueError):
+    """A sources file that cannot be used; the message is one line fit for a terminal."""
+
+
+class SourceConfig(BaseModel):
+    """One site listing: an RSS/Atom feed, an HTML list page or a (news) sitemap."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1)
+    type: SourceType
+    url: str
+    language: str | None = None
+    weight: float = Field(default=1.0, ge=0.0)
+    link_selector: str | None = None
+    same_site_only: bool = True
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_trimmed(cls, value: str) -> str:
+        if value.strip() != value or not value:
+            raise ValueError("must be a non-empty name without surrounding spaces")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _url_is_http(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme.lower() not in ("http", "https"):
+            raise ValueError(f"scheme must be http or https, got {parts.scheme or 'none'!r}")
+        if not parts.hostname:
+            raise ValueError("has no host")
+        return value
+
+    @model_validator(mode="after")
+    def _selector_matches_type(self) -> SourceConfig:
+        if self.type == "html_list" and not self.link_selector:
+            raise ValueError("link_selector: required for type html_list")
+        if self.type != "html_list" and self.link_selector is not None:
+            raise ValueError(f"link_selector: only valid for type html_list, not {self.type}")
+        if self.link_selector is not None:
+            from selectolax.parser import HTMLParser
+
+            try:
+                HTMLParser("<p></p>").css(self.link_selector)
+            except Exception as error:
+                raise ValueError(f"link_selector: invalid CSS selector ({error})") from error
+        return self
+
+
+class SourcesConfig(BaseModel):
+    """The whole sources file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    timezone: str = DEFAULT_TIMEZONE
+    report_language: Literal["zh", "en"] = "zh"
+    allow_private_addresses: bool = False
+    sources: list[SourceConfig] = Field(min_length=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}") from error
+        return value
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> SourcesConfig:
+        seen: set[str] = set()
+        for index, source in enumerate(self.sources):
+            if source.name in seen:
+                raise ValueError(f"source {source.name!r} (#{index}): name: duplicate source name")
+            seen.add(source.name)
+        return self
+
+
+def substitute_placeholders(text: str, substitutions: dict[str, str]) -> str:
+    """Replace `{name}` placeholders; unknown names are left for validation to report."""
+
+    def replace(match: re.Match[str]) -> str:
+        return substitutions.get(match.group(1), match.group(0))
+
+    return _PLACEHOLDER.sub(replace, text)
+
+
+def load_sources(path: Path, substitutions: dict[str, str] | None = None) -> SourcesConfig:
+    """Read and validate a sources file, raising SourcesFileError with a one-line reason."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SourcesFileError(f"{path}: cannot read sources file ({error})") from error
+    if substitutions:
+        text = substitute_placeholders(text, substitutions)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        reason = " ".join(str(error).split())
+        raise SourcesFileError(f"{path}: not valid YAML ({reason})") from error
+    if not isinstance(data, dict):
+        raise SourcesFileError(f"{path}: expected a mapping with a 'sources' list at the top")
+    try:
+        return SourcesConfig.model_validate(data)
+    except ValidationError as error:
+        raise SourcesFileError(_describe_validation_error(path, data, error)) from error
+
+
+def _describe_validation_error(path: Path, data: dict[str, Any], error: ValidationError) -> str:
+    """First validation problem as 'file: source <name> (#i): field: reason'."""
+    problem = error.errors()[0]
+    location = list(problem["loc"])
+    message = str(problem["msg"]).removeprefix("Value error, ")
+    if not location:
+        return f"{path}: {message}"
+    raw_sources = data.get("sources")
+    if len(location) >= 2 and location[0] == "sources" and isinstance(location[1], int):
+        index = location[1]
+        name = None
+        if isinstance(raw_sources, list) and index < len(raw_sources):
+            entry = raw_sources[index]
+            if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+                name = entry["name"]
+        who = f"source {name!r} (#{index})" if name else f"source #{index}"
+        field_path = [str(part) for part in location[2:]]
+        field = ".".join(field_path)
+        if not field and ": " in message:
+            field, message = message.split(": ", 1)
+        if problem["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif problem["type"] == "missing":
+            message = "missing required field"
+        return f"{path}: {who}: {field or 'entry'}: {message}"
+    field = ".".join(str(part) for part in location) or "file"
+    if problem["type"] == "extra_forbidden":
+        message = "unknown key"
+    elif problem["type"] == "missing":
+        message = "missing required field"
+    return f"{path}: {field}: {message}"
