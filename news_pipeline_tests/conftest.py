@@ -1,0 +1,36 @@
+"""Shared fixtures: a temporary data directory and a real (SQLite) Dagster instance."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from dagster import DagsterInstance, ExecuteInProcessResult, instance_for_test, materialize
+
+from news_pipeline.assets import all_asset_checks, all_assets
+from news_pipeline.definitions import build_resources
+
+
+@pytest.fixture
+def dagster_instance() -> Iterator[DagsterInstance]:
+    with instance_for_test() as instance:
+        yield instance
+
+
+def materialize_day(
+    partition_key: str,
+    data_dir: Path,
+    instance: DagsterInstance,
+    sources_file: Path | None = None,
+    **resource_overrides: Any,
+) -> ExecuteInProcessResult:
+    """Materialize the whole graph and its checks for one day, as the job does."""
+    return materialize(
+        [*all_assets, *all_asset_checks],
+        partition_key=partition_key,
+        resources=build_resources(data_dir, sources_file, **resource_overrides),
+        instance=instance,
+        raise_on_error=False,
+    )
