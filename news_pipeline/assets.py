@@ -265,8 +265,9 @@ def cleaned_articles_no_replacement_characters(cleaned_articles: pl.DataFrame) -
         "cleaned_articles": AssetIn(),
         "previous_days": AssetIn(
             key="deduped_stories",
-            partition_mapping=TimeWindowPartitionMapping(start_offset=-7, end_offset=-1),
-            allow_nonexistent_upstream_partitions=True,
+            partition_mapping=TimeWindowPartitionMapping(
+                start_offset=-7, end_offset=-1, allow_nonexistent_upstream_partitions=True
+            ),
         ),
     },
     description=(

@@ -16,7 +16,7 @@ from dagster import (
     build_schedule_from_partitioned_job,
     define_asset_job,
 )
-from dagster_duckdb_polars import DuckDBPolarsIOManager
+from news_pipeline.duckdb_io import NewsDuckDBIOManager
 
 from news_pipeline.assets import all_asset_checks, all_assets, daily_partitions
 from news_pipeline.resources import (
@@ -48,7 +48,7 @@ def build_resources(
     data_dir = data_dir or default_data_dir()
     output_location = OutputLocationResource(data_dir=str(data_dir))
     resources: dict[str, Any] = {
-        "io_manager": DuckDBPolarsIOManager(
+        "io_manager": NewsDuckDBIOManager(
             database=str(output_location.database_path), schema="main"
         ),
         "sources": SourcesResource(sources_file=str(sources_file or default_sources_path())),
