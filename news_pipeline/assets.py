@@ -13,6 +13,7 @@ import os
 import time
 from collections import Counter
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import polars as pl
 from dagster import (
@@ -445,10 +446,11 @@ def daily_report(
         paths = write_report(
             report,
             categorized=_rows_of_day(categorized, window.day),
+            deduped=_rows_of_day(deduped, window.day),
             out_dir=output_location.report_dir(window.day.isoformat()),
             language=config.report_language,
             category_names=taxonomy.display_names(),
-            templates_dir=editorial.templates_dir,
+            templates_dir=Path(editorial.templates_dir) if editorial.templates_dir else None,
         )
         previews.append(markdown_preview(report))
         rows.append(

@@ -17,6 +17,7 @@ import math
 import os
 import re
 import tempfile
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -134,9 +135,17 @@ def _member_sort_key(row: Mapping[str, Any]) -> tuple[bool, datetime, str, str]:
     return (not row.get("is_lead"), published, _text(row.get("source")), _text(row.get("url")))
 
 
+def _default_detail(row: Mapping[str, Any], tz: ZoneInfo) -> str:
+    """What to say when the upstream stage left no detail: the publish time, if it explains."""
+    reason = row["excluded_reason"]
+    if reason == schema.REASON_OUT_OF_WINDOW and row["published_at"] is not None:
+        return f"published {_local_iso(row['published_at'], tz)}, outside the day's window"
+    return _DEFAULT_DETAILS.get(reason, "")
+
+
 def _accounted_items(deduped: pl.DataFrame, window: schema.DayWindow) -> pl.DataFrame:
     """Item rows the report must account for: all but out-of-window items dated before it."""
-    items = deduped.filter(pl.col("record_kind") != schema.RECORD_FEED)
+    items = deduped.filter(pl.col("record_kind").ne_missing(schema.RECORD_FEED))
     before_window = (
         (pl.col("excluded_reason") == schema.REASON_OUT_OF_WINDOW)
         & pl.col("published_at").is_not_null()
@@ -173,7 +182,7 @@ def build_report(
                     url=_text(row["url"]),
                     source=_text(row["source"]),
                     reason=reason,
-                    detail=_text(row["excluded_detail"]) or _DEFAULT_DETAILS.get(reason, ""),
+                    detail=_text(row["excluded_detail"]) or _default_detail(row, tz),
                 )
             )
         elif row["story_id"] is not None:
@@ -200,8 +209,12 @@ def build_report(
     ordered = categorized.with_columns(
         pl.col("importance").fill_nan(0.0).fill_null(0.0).alias("_rank")
     ).sort(["_rank", "story_id"], descending=[True, False])
+    seen: set[str] = set()
     for row in ordered.iter_rows(named=True):
         story_id = row["story_id"]
+        if story_id in seen:
+            raise ReportAccountingError(f"story {story_id!r} is listed twice in categorized")
+        seen.add(story_id)
         story_members = sorted(members.pop(story_id, []), key=_member_sort_key)
         if row["off_topic"]:
             relevance = row["ai_relevance"]
@@ -276,11 +289,11 @@ _WHITESPACE = re.compile(r"\s+")
 # and kramdown (Jekyll) all accept these backslash-escaped; the rest become entities because
 # kramdown has no escape for & and ~, and a backslash does not break Liquid's `{%` or Hugo's
 # `{{<`.
-_MD_BACKSLASH = re.compile(r"([\\`*_\[\]|$])")
+_MD_BACKSLASH = re.compile(r"([\\`*_\[\]|$#])")
 _MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "~": "&#126;", "{": "&#123;", "}": "&#125;"}
-# Syntax that only counts at the start of a line: headings, lists, setext underlines,
-# kramdown definitions, ordered-list numbers.
-_MD_LINE_START = re.compile(r"^(?:([#+\-=:])|(\d+)([.)]))")
+# Syntax that only counts at the start of a line: lists, setext underlines, kramdown
+# definitions, ordered-list numbers.
+_MD_LINE_START = re.compile(r"^(?:([+\-=:])|(\d+)([.)]))")
 _URL_SAFE_CHARS = "/:?#@!$&'*+,;=%-._~"
 
 
@@ -353,13 +366,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "top_stories": "今日要闻",
         "key_facts": "要点",
         "sources": "来源",
-        "category": "分类",
         "more_news": "更多动态",
         "excluded": "未收录条目",
         "excluded_intro": "以下条目由来源列出，但未进入报告，按原因分组。",
         "no_stories": "今日没有符合条件的 AI 新闻。",
         "chart": "各分类新闻数",
-        "stats": "统计",
         "listed": "列出",
         "fetched": "抓取",
         "extracted": "提取正文",
@@ -367,8 +378,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "stories": "报道",
         "excluded_count": "排除",
         "generated": "生成于",
-        "articles": "篇报道",
         "list_separator": "、",
+        "colon": "：",
         "reason_duplicate_url": "重复链接",
         "reason_off_topic": "与 AI 无关",
         "reason_no_text": "无正文",
@@ -382,13 +393,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "top_stories": "Top stories",
         "key_facts": "Key facts",
         "sources": "Sources",
-        "category": "Category",
         "more_news": "More news",
         "excluded": "Excluded items",
         "excluded_intro": "Items the sources listed that did not make the report, by reason.",
         "no_stories": "No AI news qualified for this day.",
         "chart": "Stories per category",
-        "stats": "Counts",
         "listed": "Listed",
         "fetched": "Fetched",
         "extracted": "With text",
@@ -396,8 +405,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "stories": "Stories",
         "excluded_count": "Excluded",
         "generated": "Generated",
-        "articles": "articles",
         "list_separator": ", ",
+        "colon": ": ",
         "reason_duplicate_url": "Duplicate URL",
         "reason_off_topic": "Not about AI",
         "reason_no_text": "No article text",
@@ -501,6 +510,7 @@ class CategoryCount(_View):
 class ExcludedView(_View):
     url: str
     link: str | None
+    title: str
     source: str
     detail: str
 
@@ -577,8 +587,8 @@ def _anchor(story_id: str) -> str:
 
 def build_report_view(
     report: Report,
-    categorized: pl.DataFrame,
-    deduped: pl.DataFrame,
+    categorized: pl.DataFrame | None = None,
+    deduped: pl.DataFrame | None = None,
     *,
     language: Language,
     category_names: Mapping[str, Mapping[str, str]] | None = None,
@@ -594,11 +604,21 @@ def build_report_view(
     t = STRINGS[language]
     day = date.fromisoformat(report.date)
     tz = ZoneInfo(report.timezone)
-    categorized = schema.conform(categorized, schema.CATEGORIZED_ITEMS_SCHEMA)
-    deduped = schema.conform(deduped, schema.DEDUPED_STORIES_SCHEMA)
+    categorized = schema.conform(
+        pl.DataFrame() if categorized is None else categorized, schema.CATEGORIZED_ITEMS_SCHEMA
+    )
+    deduped = schema.conform(
+        pl.DataFrame() if deduped is None else deduped, schema.DEDUPED_STORIES_SCHEMA
+    )
     key_facts = {
         row["story_id"]: [plain_text(f) for f in (row["key_facts"] or []) if plain_text(f)]
         for row in categorized.select("story_id", "key_facts").iter_rows(named=True)
+    }
+    listed_titles = {
+        (_text(row["source"]), _text(row["url"])): _article_title(row)
+        for row in deduped.filter(pl.col("record_kind").ne_missing(schema.RECORD_FEED)).iter_rows(
+            named=True
+        )
     }
     published_by_url: dict[tuple[str, str, str], datetime] = {}
     for row in deduped.filter(pl.col("published_at").is_not_null()).iter_rows(named=True):
@@ -660,7 +680,11 @@ def build_report_view(
             label=t[f"reason_{reason}"],
             items=[
                 ExcludedView(
-                    url=e.url, link=safe_url(e.url), source=e.source, detail=plain_text(e.detail)
+                    url=e.url,
+                    link=safe_url(e.url),
+                    title=listed_titles.get((e.source, e.url), ""),
+                    source=e.source,
+                    detail="" if e.detail == _DEFAULT_DETAILS.get(reason) else plain_text(e.detail),
                 )
                 for e in report.excluded
                 if e.reason == reason
@@ -697,7 +721,9 @@ def build_report_view(
             title,
             day,
             categories=[t["digest"]],
-            tags=["AI", *(_category_name(c, language, names) for c in present)],
+            tags=list(
+                dict.fromkeys(["AI", *(_category_name(c, language, names) for c in present)])
+            ),
             headlines=summary_titles,
         ),
     )
@@ -752,8 +778,10 @@ def html_environment(templates_dir: Path | None = None) -> jinja2.Environment:
 
 
 def render_markdown(view: ReportView, templates_dir: Path | None = None) -> str:
+    """The fixed strings `t` are this module's own text and go out as written (spacing kept)."""
     template = markdown_environment(templates_dir).get_template(MARKDOWN_TEMPLATE)
-    return template.render(view=view, t=view.t, front_matter=MarkdownSafe(view.front_matter))
+    fixed_text = {key: MarkdownSafe(value) for key, value in view.t.items()}
+    return template.render(view=view, t=fixed_text, front_matter=MarkdownSafe(view.front_matter))
 
 
 def render_html(view: ReportView, templates_dir: Path | None = None) -> str:
@@ -777,7 +805,7 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def write_report(
+def write_view(
     view: ReportView, out_dir: Path, *, templates_dir: Path | None = None
 ) -> ReportPaths:
     """Render the three files into out_dir (created if missing); all are rendered first, so a
@@ -794,6 +822,27 @@ def write_report(
     return paths
 
 
+def write_report(
+    report: Report,
+    *,
+    out_dir: Path,
+    language: Language = "zh",
+    category_names: Mapping[str, Mapping[str, str]] | None = None,
+    categorized: pl.DataFrame | None = None,
+    deduped: pl.DataFrame | None = None,
+    templates_dir: Path | None = None,
+) -> ReportPaths:
+    """Write report.md, report.html and report.json for one partition.
+
+    `categorized` supplies key facts and `deduped` the per-article publish times (both the
+    same partition's rows given to build_report); without them the pages simply omit those.
+    """
+    view = build_report_view(
+        report, categorized, deduped, language=language, category_names=category_names
+    )
+    return write_view(view, out_dir, templates_dir=templates_dir)
+
+
 def render_daily_report(
     categorized: pl.DataFrame,
     deduped: pl.DataFrame,
@@ -806,21 +855,42 @@ def render_daily_report(
     category_names: Mapping[str, Mapping[str, str]] | None = None,
     templates_dir: Path | None = None,
 ) -> tuple[ReportView, ReportPaths]:
-    """build_report + build_report_view + write_report for one partition, in one call."""
+    """build_report + build_report_view + write_view for one partition, in one call."""
     report = build_report(categorized, deduped, day, timezone, generated_at)
     view = build_report_view(
         report, categorized, deduped, language=language, category_names=category_names
     )
-    return view, write_report(view, out_dir, templates_dir=templates_dir)
+    return view, write_view(view, out_dir, templates_dir=templates_dir)
+
+
+def counts_by_category(report: Report) -> dict[str, int]:
+    """Stories per category id, most first (for materialization metadata)."""
+    counts = Counter(story.category for story in report.stories)
+    return dict(counts.most_common())
+
+
+def counts_by_tier(report: Report) -> dict[str, int]:
+    """Stories per tier, in tier order; tiers without stories are listed with 0."""
+    counts = Counter(story.tier for story in report.stories)
+    return {tier: counts[tier] for tier in schema.TIERS}
 
 
 def markdown_preview(report: Report, max_stories: int = 5) -> str:
-    """A short Markdown list of the top stories, for Dagster materialization metadata."""
+    """A short Markdown list of the top stories, with counts by tier and category, for
+    Dagster materialization metadata."""
+    tiers = " · ".join(f"{tier} {count}" for tier, count in counts_by_tier(report).items())
+    categories = " · ".join(
+        f"{md_escape(category)} {count}" for category, count in counts_by_category(report).items()
+    )
     lines = [
         f"**{report.date}**: {report.stats.stories} stories, "
         f"{report.stats.listed} listed, {report.stats.excluded} excluded",
         "",
+        f"Tiers: {tiers}",
+        "",
     ]
+    if categories:
+        lines += [f"Categories: {categories}", ""]
     for rank, story in enumerate(report.stories[:max_stories], start=1):
         lines.append(
             f"{rank}. {md_link(story.title, story.url)} ({md_escape(story.category)}, "

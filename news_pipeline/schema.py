@@ -182,6 +182,11 @@ DEDUPED_STORIES_EXTRA_SCHEMA: dict[str, pl.DataType] = {
     "is_lead": pl.Boolean(),
     "story_size": pl.Int64(),
     "match_reason": pl.String(),
+    # dedupe fingerprints, kept so later partitions can match without re-shingling:
+    # MinHash signature of the text, and title tokens (t:), title+lead anchors (a:) and
+    # whole-text facts (f:) for the same-event and new-development rules
+    "minhash_signature": pl.List(pl.UInt32()),
+    "fingerprint_terms": pl.List(pl.String()),
 }
 DEDUPED_STORIES_SCHEMA: dict[str, pl.DataType] = {
     **CLEANED_ARTICLES_SCHEMA,

@@ -63,7 +63,7 @@ class SourceConfig(BaseModel):
         if self.type != "html_list" and self.link_selector is not None:
             raise ValueError(f"link_selector: only valid for type html_list, not {self.type}")
         if self.link_selector is not None:
-            from selectolax.parser import HTMLParser
+            from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
             try:
                 HTMLParser("<p></p>").css(self.link_selector)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 __all__ = [
     "extract_key_facts",
     "is_boilerplate",
+    "content_tokens",
     "split_sentences",
     "summarize_story",
     "text_length",
@@ -228,7 +229,7 @@ def text_length(text: str, language: str) -> int:
     return len(text.split())
 
 
-def _content_tokens(text: str) -> set[str]:
+def content_tokens(text: str) -> set[str]:
     """Character bigrams of Chinese runs plus lower-cased non-stopword Latin words."""
     tokens: set[str] = set()
     for run in re.findall(r"[\u3400-\u4dbf\u4e00-\u9fff]+", text):
@@ -267,24 +268,26 @@ _BOILERPLATE_PATTERNS = [
     r"(图片|图源|题图)(来源|来自)",
     r"广告",
     r"声明[:：]",
-    r"(?i)all rights reserved",
-    r"(?i)\bcopyright\b.*\d{4}",
-    r"(?i)\bsubscribe\b",
-    r"(?i)\bsign up\b",
-    r"(?i)\bnewsletter\b",
-    r"(?i)\bcookies?\b",
-    r"(?i)\bread more\b",
-    r"(?i)\bclick here\b",
-    r"(?i)\bfollow us\b",
-    r"(?i)\bshare (this|on)\b",
-    r"(?i)\bphoto(graph)?:\s",
-    r"(?i)\b(image|photo) credit",
-    r"(?i)\badvertisement\b",
-    r"(?i)\bterms of (use|service)\b",
-    r"(?i)\bprivacy policy\b",
-    r"(?i)^(editing|reporting|additional reporting) by\b",
+    r"all rights reserved",
+    r"\bcopyright\b.*\d{4}",
+    r"\bsubscribe\b",
+    r"\bsign up\b",
+    r"\bnewsletter\b",
+    r"\bcookies?\b",
+    r"\bread more\b",
+    r"\bclick here\b",
+    r"\bfollow us\b",
+    r"\bshare (this|on)\b",
+    r"\bphoto(graph)?:\s",
+    r"\b(image|photo) credit",
+    r"\badvertisement\b",
+    r"\bterms of (use|service)\b",
+    r"\bprivacy policy\b",
+    r"^(editing|reporting|additional reporting) by\b",
 ]
-_BOILERPLATE_RE = re.compile("|".join(f"(?:{pattern})" for pattern in _BOILERPLATE_PATTERNS))
+_BOILERPLATE_RE = re.compile(
+    "|".join(f"(?:{pattern})" for pattern in _BOILERPLATE_PATTERNS), re.IGNORECASE
+)
 
 
 def is_boilerplate(sentence: str) -> bool:
@@ -330,13 +333,16 @@ def _rank_lead_sentences(
     lead_text: str, other_texts: list[str], language: str
 ) -> list[_ScoredSentence]:
     """Score every usable lead sentence: position prior plus cluster support plus facts."""
-    other_token_sets = [_content_tokens(text) for text in other_texts if text and text.strip()]
+    other_token_sets = [content_tokens(text) for text in other_texts if text and text.strip()]
+    sentences = split_sentences(lead_text)
+    candidates = [sentence for sentence in sentences if _is_candidate(sentence, language)]
+    if not candidates:
+        # A very short text: any sentence that is not page furniture will do.
+        candidates = [sentence for sentence in sentences if not is_boilerplate(sentence)]
     scored = []
-    for position, sentence in enumerate(split_sentences(lead_text)):
-        if not _is_candidate(sentence, language):
-            continue
+    for position, sentence in enumerate(candidates):
         position_prior = 1.0 / (1.0 + 0.5 * position)
-        support = _cluster_support(_content_tokens(sentence), other_token_sets)
+        support = _cluster_support(content_tokens(sentence), other_token_sets)
         has_number = 0.1 if re.search(r"\d", sentence) else 0.0
         score = position_prior + 2.0 * support + has_number
         scored.append(
@@ -363,6 +369,7 @@ def summarize_story(
     ranked = _rank_lead_sentences(lead_text, other_texts, language)
     if not ranked:
         return ""
+
     by_score = sorted(ranked, key=lambda item: (-item.score, item.position))
     chosen: list[_ScoredSentence] = []
     used = 0
@@ -394,7 +401,7 @@ _EN_UNITS = (
 )
 _FACT_NUMBER_RE = re.compile(
     rf"(?:[$¥€£]\s?{_NUMBER})"  # currency amounts: $2B, ¥100
-    rf"|(?:\b\d+/\d+\b)"  # ratios: 1/18
+    rf"|(?:(?<![\d/])\d+/\d+(?![\d/]))"  # ratios: 1/18
     rf"|(?:(?<![A-Za-z]){_NUMBER}\s*{_ZH_UNITS})"  # 3970亿参数, 100万 Token, 10亿美元, 60%
     rf"|(?:(?<![A-Za-z]){_NUMBER}\s*{_EN_UNITS})"  # 397B, 8.6x, 2 billion
 )

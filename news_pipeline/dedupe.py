@@ -1,0 +1,925 @@
+"""Group one day's articles into stories and drop stories already reported.
+
+Within a day: an item whose canonical URL was already listed is a ``duplicate_url`` (the
+earliest listing is kept). The rest are joined into stories by three signals: the same
+normalised text (``same_text``), MinHash LSH near-duplicates over character 5-grams for CJK
+and word 3-grams for Latin text (``near_duplicate``: syndicated copies with other
+boilerplate), and a same-event signal for reports written in other words (``same_event``:
+their titles overlap and their title+lead share rare anchors such as "Qwen3.5", "397B" or a
+proper name). Links are unioned into stories; the lead is the member with the highest source
+weight, then the longest text, then the earliest time.
+
+Cross-day rule (README paragraph): a story is ``seen_before`` when one of its articles is the
+same text, a near-duplicate, or a same-event report of an article of a story reported (not
+itself excluded) in the previous seven partitions, unless it is a new development: its titles
+and leads name at least two facts (numbers with their units, versioned names such as
+"GLM-5", proper names) that appear nowhere in the earlier story's articles. A new
+development is a new story. Only the partition's own inputs and the earlier partitions'
+stored rows decide this, so re-running a day gives the same result in any order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import polars as pl
+from pydantic import BaseModel, Field
+from rensa import RMinHash
+
+from news_pipeline.schema import (
+    CLEANED_ARTICLES_SCHEMA,
+    DEDUPED_STORIES_SCHEMA,
+    REASON_DUPLICATE_URL,
+    REASON_SEEN_BEFORE,
+    RECORD_ITEM,
+    conform,
+)
+from news_pipeline.urls import canonical_url
+
+MATCH_LEAD = "lead"
+MATCH_SAME_TEXT = "same_text"
+MATCH_NEAR_DUPLICATE = "near_duplicate"
+MATCH_SAME_EVENT = "same_event"
+# strongest first: a member's match_reason is the strongest link it has inside its story
+EDGE_RANK = {MATCH_SAME_TEXT: 0, MATCH_NEAR_DUPLICATE: 1, MATCH_SAME_EVENT: 2}
+
+SIGNATURE_COLUMN = "minhash_signature"
+TERMS_COLUMN = "fingerprint_terms"
+
+_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+_CHUNK_DOCS = 4096
+
+
+class DedupeSettings(BaseModel):
+    """Thresholds of the dedupe stage; defaults measured on news_pipeline_tests/data/dedupe_eval
+    (scripts/eval_dedupe.py prints the figures)."""
+
+    near_duplicate_threshold: float = Field(
+        0.5,
+        description="Estimated Jaccard of shingle sets above which two articles are copies. "
+        "Syndicated copies with other boilerplate score 0.55-1.0 on the labelled set, "
+        "reworded reports of one event 0.0-0.25 and unrelated articles under 0.1.",
+    )
+    num_perm: int = Field(
+        128, description="MinHash permutations: standard error of the Jaccard estimate ~0.044."
+    )
+    lsh_bands: int = Field(
+        32,
+        description="LSH bands (rows = num_perm / bands). 32 x 4 puts the 50%-candidate point "
+        "at Jaccard ~0.42, below near_duplicate_threshold, so copies are rarely missed.",
+    )
+    char_shingle_size: int = Field(
+        5, description="Character n-gram size for CJK text (data-juicer's choice for Chinese)."
+    )
+    word_shingle_size: int = Field(3, description="Word n-gram size for Latin-script text.")
+    cjk_ratio_for_char_shingles: float = Field(
+        0.3, description="Share of CJK tokens above which an article is shingled by characters."
+    )
+    lead_chars: int = Field(
+        240, description="Characters of text after the title read as the lead for anchors."
+    )
+    same_event_min_anchors: int = Field(
+        2, description="Shared rare anchors (numbers, versioned names, proper names) needed."
+    )
+    same_event_min_title_similarity: float = Field(
+        0.12, description="Title token Jaccard needed together with same_event_min_anchors."
+    )
+    same_event_title_similarity: float = Field(
+        0.5, description="Title Jaccard that needs only one shared anchor."
+    )
+    same_event_strong_anchors: int = Field(
+        4, description="Shared anchors that make a same-event link without title overlap "
+        "(reports of one release in two languages share model names and sizes, not words).",
+    )
+    max_term_documents: int = Field(
+        40, description="Anchors or title tokens in more documents than this are too common "
+        "to link anything (they only cost pairs).",
+    )
+    novelty_min_new_facts: int = Field(
+        2, description="New facts in a matched story's titles and leads that make it a new "
+        "development instead of seen_before.",
+    )
+    lookback_days: int = Field(7, description="Partitions before this one searched for repeats.")
+    minhash_seed: int = Field(20260214, description="Fixed seed: signatures are stored and "
+        "compared across days, so it must never change between runs.")
+
+
+# ---- normalisation and hashing ------------------------------------------------------------
+
+_NON_WORD_RE = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def normalise_text(text: str) -> str:
+    """NFKC, lower case, letters and digits only: what an exact copy keeps."""
+    return _NON_WORD_RE.sub("", unicodedata.normalize("NFKC", text).lower())
+
+
+def text_hash(text: str | None) -> str | None:
+    normalised = normalise_text(text or "")
+    if not normalised:
+        return None
+    return hashlib.blake2b(normalised.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def story_id_for(partition_date: date, earliest_canonical_url: str) -> str:
+    """Stable id: the same partition and the same first article always give the same id."""
+    key = f"{partition_date.isoformat()}|{earliest_canonical_url}".encode()
+    return "s" + hashlib.blake2b(key, digest_size=8).hexdigest()
+
+
+def _mix64(values: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser over a uint64 array (wrapping arithmetic)."""
+    with np.errstate(over="ignore"):
+        z = values + np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
+def _cjk_mask(codepoints: np.ndarray) -> np.ndarray:
+    cp = codepoints
+    return (
+        ((cp >= 0x4E00) & (cp <= 0x9FFF))
+        | ((cp >= 0x3400) & (cp <= 0x4DBF))
+        | ((cp >= 0xF900) & (cp <= 0xFAFF))
+        | ((cp >= 0x3040) & (cp <= 0x30FF))
+        | ((cp >= 0xAC00) & (cp <= 0xD7AF))
+        | ((cp >= 0x20000) & (cp <= 0x2FFFF))
+    )
+
+
+def _word_mask(codepoints: np.ndarray) -> np.ndarray:
+    cp = codepoints
+    return (
+        ((cp >= 0x61) & (cp <= 0x7A))
+        | ((cp >= 0x30) & (cp <= 0x39))
+        | ((cp >= 0xC0) & (cp <= 0x24F) & (cp != 0xD7) & (cp != 0xF7))
+        | ((cp >= 0x370) & (cp <= 0x52F))
+    )
+
+
+@dataclass(frozen=True)
+class Shingles:
+    """Flat shingle hashes of many documents: row i owns hashes[offsets[i]:offsets[i+1]]."""
+
+    hashes: np.ndarray
+    offsets: np.ndarray
+
+
+def shingle_documents(texts: Sequence[str], settings: DedupeSettings) -> Shingles:
+    """Vectorised shingling: CJK characters and Latin words become tokens, then n-grams of
+    tokens (n = char_shingle_size for mostly-CJK text, word_shingle_size otherwise) are
+    hashed to uint64. No Python loop touches a character or a token."""
+    parts_hashes: list[np.ndarray] = []
+    counts = np.zeros(len(texts), dtype=np.int64)
+    for chunk_start in range(0, len(texts), _CHUNK_DOCS):
+        chunk = list(texts[chunk_start : chunk_start + _CHUNK_DOCS])
+        chunk_hashes, chunk_counts = _shingle_chunk(chunk, settings)
+        parts_hashes.append(chunk_hashes)
+        counts[chunk_start : chunk_start + len(chunk)] = chunk_counts
+    offsets = np.zeros(len(texts) + 1, dtype=np.uint64)
+    np.cumsum(counts, out=offsets[1:])
+    hashes = np.concatenate(parts_hashes) if parts_hashes else np.zeros(0, dtype=np.uint64)
+    return Shingles(hashes=hashes, offsets=offsets)
+
+
+def _shingle_chunk(texts: list[str], settings: DedupeSettings) -> tuple[np.ndarray, np.ndarray]:
+    lowered = pl.Series(texts, dtype=pl.String).fill_null("").str.normalize("NFKC")
+    lowered = lowered.str.to_lowercase()
+    lengths = lowered.str.len_chars().to_numpy().astype(np.int64)
+    joined = "\n".join(lowered.to_list())
+    codepoints = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    doc_starts = np.zeros(len(texts), dtype=np.int64)
+    if len(texts) > 1:
+        doc_starts[1:] = np.cumsum(lengths[:-1] + 1)
+
+    is_cjk = _cjk_mask(codepoints)
+    is_word = _word_mask(codepoints)
+    token_hash_at = np.zeros(len(codepoints), dtype=np.uint64)
+    is_token_start = is_cjk.copy()
+    token_hash_at[is_cjk] = _mix64(codepoints[is_cjk] | np.uint64(1 << 40))
+
+    word_positions = np.flatnonzero(is_word)
+    if len(word_positions):
+        run_starts = np.empty(len(word_positions), dtype=bool)
+        run_starts[0] = True
+        run_starts[1:] = np.diff(word_positions) != 1
+        run_id = np.cumsum(run_starts) - 1
+        start_positions = word_positions[run_starts]
+        offset_in_word = (word_positions - start_positions[run_id]).astype(np.uint64)
+        char_values = _mix64(codepoints[word_positions] | (offset_in_word << np.uint64(32)))
+        word_hashes = _mix64(np.add.reduceat(char_values, np.flatnonzero(run_starts)))
+        token_hash_at[start_positions] = word_hashes
+        is_token_start[start_positions] = True
+
+    token_positions = np.flatnonzero(is_token_start)
+    tokens = token_hash_at[token_positions]
+    token_doc = np.searchsorted(doc_starts, token_positions, side="right") - 1
+    token_counts = np.bincount(token_doc, minlength=len(texts))
+    cjk_counts = np.bincount(token_doc, weights=is_cjk[token_positions], minlength=len(texts))
+    uses_chars = cjk_counts > settings.cjk_ratio_for_char_shingles * np.maximum(token_counts, 1)
+
+    first_token = np.zeros(len(texts), dtype=np.int64)
+    first_token[1:] = np.cumsum(token_counts)[:-1]
+    last_token = first_token + token_counts - 1
+    index = np.arange(len(tokens))
+    doc_last = last_token[token_doc]
+    doc_first = first_token[token_doc]
+
+    shingle_hashes = np.zeros(len(tokens), dtype=np.uint64)
+    keep = np.zeros(len(tokens), dtype=bool)
+    for size, applies in (
+        (settings.char_shingle_size, uses_chars),
+        (settings.word_shingle_size, ~uses_chars),
+    ):
+        rows = applies[token_doc]
+        window = np.zeros(len(tokens), dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for shift in range(size):
+                shifted = np.zeros(len(tokens), dtype=np.uint64)
+                if shift < len(tokens):
+                    shifted[: len(tokens) - shift] = tokens[shift:]
+                inside = index + shift <= doc_last
+                window += np.where(inside, _mix64(shifted ^ np.uint64(shift + 1)), 0)
+        valid = rows & ((index + size - 1 <= doc_last) | (index == doc_first))
+        shingle_hashes[valid] = window[valid]
+        keep |= valid
+    kept_doc = token_doc[keep]
+    return shingle_hashes[keep], np.bincount(kept_doc, minlength=len(texts))
+
+
+def minhash_signatures(shingles: Shingles, settings: DedupeSettings) -> np.ndarray:
+    """(documents x num_perm) uint32 MinHash signatures, computed by rensa in Rust."""
+    if len(shingles.offsets) <= 1:
+        return np.zeros((0, settings.num_perm), dtype=np.uint32)
+    matrix = RMinHash.digest_matrix_from_flat_token_hashes(
+        shingles.hashes, shingles.offsets, settings.num_perm, settings.minhash_seed
+    )
+    return np.asarray(matrix.to_rows(), dtype=np.uint32).reshape(-1, settings.num_perm)
+
+
+# ---- candidate pairs ------------------------------------------------------------------------
+
+
+def _pairs_from_keys(doc: np.ndarray, key: np.ndarray, max_bucket: int) -> np.ndarray:
+    """Unique (a, b) pairs, a < b, of documents sharing a key. Buckets up to max_bucket give
+    every pair; larger buckets link each member to the bucket's smallest document only."""
+    if len(doc) == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    frame = pl.DataFrame({"doc": doc.astype(np.int64), "key": key}).unique()
+    sizes = frame.group_by("key").agg(pl.len().alias("size"), pl.col("doc").min().alias("head"))
+    frame = frame.join(sizes.filter(pl.col("size") >= 2), on="key")
+    small = frame.filter(pl.col("size") <= max_bucket).select("key", "doc")
+    full = (
+        small.join(small, on="key", suffix="_b")
+        .filter(pl.col("doc") < pl.col("doc_b"))
+        .select(pl.col("doc").alias("a"), pl.col("doc_b").alias("b"))
+    )
+    star = frame.filter((pl.col("size") > max_bucket) & (pl.col("doc") != pl.col("head")))
+    star = star.select(pl.col("head").alias("a"), pl.col("doc").alias("b"))
+    pairs = pl.concat([full, star]).unique().sort("a", "b")
+    return pairs.to_numpy().astype(np.int64).reshape(-1, 2)
+
+
+def lsh_candidate_pairs(signatures: np.ndarray, usable: np.ndarray, bands: int) -> np.ndarray:
+    """Banding without a Python loop over documents: each band's rows are mixed into one key."""
+    rows_per_band = signatures.shape[1] // bands
+    docs = np.flatnonzero(usable)
+    if len(docs) < 2:
+        return np.zeros((0, 2), dtype=np.int64)
+    banded = signatures[docs, : bands * rows_per_band].reshape(len(docs), bands, rows_per_band)
+    keys = np.repeat(np.arange(bands, dtype=np.uint64)[None, :], len(docs), axis=0) << np.uint64(
+        40
+    )
+    with np.errstate(over="ignore"):
+        for row in range(rows_per_band):
+            keys = _mix64(keys ^ banded[:, :, row].astype(np.uint64))
+    doc_ids = np.repeat(docs, bands)
+    return _pairs_from_keys(doc_ids, keys.reshape(-1), max_bucket=64)
+
+
+def estimated_jaccard(signatures: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    result = np.zeros(len(pairs), dtype=np.float64)
+    for start in range(0, len(pairs), 65536):
+        block = pairs[start : start + 65536]
+        equal = signatures[block[:, 0]] == signatures[block[:, 1]]
+        result[start : start + len(block)] = equal.mean(axis=1)
+    return result
+
+
+# ---- same-event anchors ---------------------------------------------------------------------
+
+_LATIN_TOKEN_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*")
+_NUMBER_RE = re.compile(
+    r"(\d+(?:[.,]\d+)*)\s?(%|万亿|亿|万|千|百|trillion|billion|million|thousand|bn|[KkMmBbTt](?![A-Za-z]))?"
+)
+_CJK_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_LATIN_WORD_RE = re.compile(r"[a-z][a-z0-9]+")
+_UNIT_SCALE = {
+    "%": 0.0,
+    "万亿": 1e12,
+    "亿": 1e8,
+    "万": 1e4,
+    "千": 1e3,
+    "百": 1e2,
+    "trillion": 1e12,
+    "billion": 1e9,
+    "million": 1e6,
+    "thousand": 1e3,
+    "bn": 1e9,
+    "k": 1e3,
+    "m": 1e6,
+    "b": 1e9,
+    "t": 1e12,
+}
+STOPWORDS = frozenset(
+    """a an the and or but of to in on at for with by from as is are was were be been has have
+    had it its this that these those their they he she we you i our his her not no new more most
+    than then into over after before about says said will would can could may might also just
+    what which who whom when where why how all any each other some such only own same so too very
+    one two three first last up out off down us year years today week month monday tuesday
+    wednesday thursday friday saturday sunday january february march april june july august
+    september october november december jan feb mar apr jun jul aug sep sept oct nov dec mr ms
+    according while because if there here via per model models ai""".split()
+)
+
+
+def _number_anchor(digits: str, unit: str) -> str | None:
+    """Canonical value of a number, so 397B, 397 billion and 3970亿 are one anchor."""
+    try:
+        value = float(digits.replace(",", ""))
+    except ValueError:
+        return None
+    unit_key = unit.lower()
+    if unit_key == "%":
+        return f"p:{value:g}"
+    if not unit_key:
+        is_year = value.is_integer() and 1990 <= value <= 2100
+        if is_year or (value < 100 and "." not in digits):
+            return None
+        if "." in digits and value < 10:
+            return None
+    value *= _UNIT_SCALE.get(unit_key, 1.0)
+    if value <= 0:
+        return None
+    exponent = math.floor(math.log10(value))
+    mantissa = round(value / 10**exponent, 2)
+    return f"n:{mantissa:g}e{exponent}"
+
+
+def anchors_of(text: str) -> set[str]:
+    """Rare, language-neutral facts of a text: numbers with units, versioned names
+    (Qwen3.5, GPT-5.2, GLM-5) and capitalised proper names (DeepSeek, Disney)."""
+    normalised = unicodedata.normalize("NFKC", text)
+    anchors: set[str] = set()
+    for token in _LATIN_TOKEN_RE.findall(normalised):
+        lowered = token.lower().rstrip(".")
+        if any(character.isdigit() for character in lowered):
+            anchors.add(f"i:{lowered}")
+        elif token[0].isupper() and len(token) >= 2 and lowered not in STOPWORDS:
+            anchors.add(f"e:{lowered}")
+    for digits, unit in _NUMBER_RE.findall(normalised):
+        anchor = _number_anchor(digits, unit)
+        if anchor:
+            anchors.add(anchor)
+    return anchors
+
+
+def title_tokens(title: str) -> set[str]:
+    """Character bigrams of CJK runs and content words of Latin text."""
+    normalised = unicodedata.normalize("NFKC", title).lower()
+    tokens: set[str] = set()
+    for run in _CJK_RUN_RE.findall(normalised):
+        if len(run) == 1:
+            tokens.add(f"t:{run}")
+        tokens.update(f"t:{run[index : index + 2]}" for index in range(len(run) - 1))
+    tokens.update(
+        f"t:{word}" for word in _LATIN_WORD_RE.findall(normalised) if word not in STOPWORDS
+    )
+    return tokens
+
+
+def fingerprint_terms(title: str | None, text: str | None, lead_chars: int) -> list[str]:
+    """Terms stored per article: t: title tokens, a: anchors of title+lead, f: facts of the
+    whole article (its anchors, prefixed f: instead)."""
+    title = title or ""
+    text = text or ""
+    lead_anchors = anchors_of(f"{title}\n{text[:lead_chars]}")
+    fact_anchors = anchors_of(f"{title}\n{text}")
+    terms = title_tokens(title)
+    terms.update(f"a:{anchor}" for anchor in lead_anchors)
+    terms.update(f"f:{anchor}" for anchor in fact_anchors)
+    return sorted(terms)
+
+
+def same_event_pairs(terms: list[list[str]], settings: DedupeSettings) -> pl.DataFrame:
+    """Pairs (a, b) whose title overlap and shared anchors say they report one event."""
+    empty = pl.DataFrame(schema={"a": pl.Int64, "b": pl.Int64})
+    rows = pl.DataFrame(
+        {"doc": np.arange(len(terms), dtype=np.int64), "term": terms},
+        schema={"doc": pl.Int64, "term": pl.List(pl.String)},
+    ).explode("term")
+    rows = rows.drop_nulls("term").filter(~pl.col("term").str.starts_with("f:"))
+    if rows.height == 0:
+        return empty
+    rows = rows.with_columns(pl.col("term").str.slice(0, 2).alias("kind"))
+    sizes = rows.group_by("doc", "kind").agg(pl.len().alias("size"))
+    frequency = rows.group_by("term").agg(pl.len().alias("df"))
+    linking = rows.join(frequency, on="term").filter(
+        (pl.col("df") >= 2) & (pl.col("df") <= settings.max_term_documents)
+    )
+    shared = (
+        linking.join(linking.select("term", pl.col("doc").alias("b")), on="term")
+        .filter(pl.col("doc") < pl.col("b"))
+        .group_by(pl.col("doc").alias("a"), "b", "kind")
+        .agg(pl.len().alias("shared"))
+    )
+    if shared.height == 0:
+        return empty
+    wide = shared.pivot(on="kind", index=["a", "b"], values="shared").fill_null(0)
+    for kind in ("t:", "a:"):
+        if kind not in wide.columns:
+            wide = wide.with_columns(pl.lit(0, dtype=pl.UInt32).alias(kind))
+    title_sizes = sizes.filter(pl.col("kind") == "t:").select("doc", "size")
+    wide = (
+        wide.join(title_sizes.rename({"doc": "a", "size": "size_a"}), on="a", how="left")
+        .join(title_sizes.rename({"doc": "b", "size": "size_b"}), on="b", how="left")
+        .fill_null(0)
+    )
+    union = pl.col("size_a") + pl.col("size_b") - pl.col("t:")
+    wide = wide.with_columns(
+        pl.when(union > 0).then(pl.col("t:") / union).otherwise(0.0).alias("title_similarity")
+    )
+    anchors = pl.col("a:")
+    title_similarity = pl.col("title_similarity")
+    linked = (
+        (
+            (anchors >= settings.same_event_min_anchors)
+            & (title_similarity >= settings.same_event_min_title_similarity)
+        )
+        | ((anchors >= 1) & (title_similarity >= settings.same_event_title_similarity))
+        | (anchors >= settings.same_event_strong_anchors)
+    )
+    return wide.filter(linked).select(pl.col("a").cast(pl.Int64), pl.col("b").cast(pl.Int64))
+
+
+# ---- grouping ---------------------------------------------------------------------------------
+
+
+def connected_components(count: int, edges: np.ndarray) -> np.ndarray:
+    """Component label (smallest member index) per node, by vectorised min-label propagation
+    with pointer jumping."""
+    labels = np.arange(count, dtype=np.int64)
+    if len(edges) == 0:
+        return labels
+    left, right = edges[:, 0], edges[:, 1]
+    while True:
+        lowest = np.minimum(labels[left], labels[right])
+        updated = labels.copy()
+        np.minimum.at(updated, left, lowest)
+        np.minimum.at(updated, right, lowest)
+        updated = updated[updated]
+        while True:
+            jumped = updated[updated]
+            if np.array_equal(jumped, updated):
+                break
+            updated = jumped
+        if np.array_equal(updated, labels):
+            return labels
+        labels = updated
+
+
+@dataclass(frozen=True)
+class Edges:
+    """Links between documents of a pool, each with the reason it was made."""
+
+    pairs: np.ndarray
+    reasons: np.ndarray  # rank in EDGE_RANK
+
+
+def find_edges(
+    signatures: np.ndarray,
+    usable: np.ndarray,
+    hashes: list[str | None],
+    terms: list[list[str]],
+    involves: np.ndarray,
+    settings: DedupeSettings,
+) -> Edges:
+    """All links of a pool of documents where at least one end has involves=True."""
+    found: list[tuple[np.ndarray, int]] = []
+    hash_docs = [index for index, value in enumerate(hashes) if value is not None]
+    if hash_docs:
+        hash_keys = np.array(
+            [int(hashes[index][:16], 16) for index in hash_docs], dtype=np.uint64
+        )
+        found.append(
+            (
+                _pairs_from_keys(np.array(hash_docs, dtype=np.int64), hash_keys, 1 << 30),
+                EDGE_RANK[MATCH_SAME_TEXT],
+            )
+        )
+    candidates = lsh_candidate_pairs(signatures, usable, settings.lsh_bands)
+    if len(candidates):
+        candidates = candidates[involves[candidates[:, 0]] | involves[candidates[:, 1]]]
+        similar = estimated_jaccard(signatures, candidates) >= settings.near_duplicate_threshold
+        found.append((candidates[similar], EDGE_RANK[MATCH_NEAR_DUPLICATE]))
+    event = same_event_pairs(terms, settings).to_numpy().astype(np.int64).reshape(-1, 2)
+    found.append((event, EDGE_RANK[MATCH_SAME_EVENT]))
+    pairs = [edge_pairs for edge_pairs, _ in found if len(edge_pairs)]
+    if not pairs:
+        return Edges(np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64))
+    all_pairs = np.concatenate(pairs)
+    reasons = np.concatenate(
+        [np.full(len(edge_pairs), rank) for edge_pairs, rank in found if len(edge_pairs)]
+    )
+    keep = involves[all_pairs[:, 0]] | involves[all_pairs[:, 1]]
+    frame = pl.DataFrame({"a": all_pairs[keep, 0], "b": all_pairs[keep, 1], "r": reasons[keep]})
+    frame = frame.group_by("a", "b").agg(pl.col("r").min()).sort("a", "b")
+    return Edges(
+        frame.select("a", "b").to_numpy().astype(np.int64).reshape(-1, 2),
+        frame["r"].to_numpy().astype(np.int64),
+    )
+
+
+# ---- the stage ----------------------------------------------------------------------------
+
+
+def _ensure_fingerprints(frame: pl.DataFrame, settings: DedupeSettings) -> pl.DataFrame:
+    """Fill stored fingerprints that are missing or were made with other settings."""
+    if frame.height == 0:
+        return frame
+    signature_ok = pl.col(SIGNATURE_COLUMN).list.len() == settings.num_perm
+    needs = frame.select(
+        (pl.col(SIGNATURE_COLUMN).is_null() | ~signature_ok.fill_null(False)).alias("sig"),
+        pl.col(TERMS_COLUMN).is_null().alias("terms"),
+    )
+    if needs["sig"].any():
+        texts = frame["text"].fill_null("").to_list()
+        signatures = minhash_signatures(shingle_documents(texts, settings), settings)
+        computed = pl.Series(SIGNATURE_COLUMN, signatures, dtype=pl.List(pl.UInt32))
+        frame = frame.with_columns(
+            pl.when(needs["sig"]).then(computed).otherwise(pl.col(SIGNATURE_COLUMN))
+        )
+    if needs["terms"].any():
+        computed_terms = pl.Series(
+            TERMS_COLUMN,
+            [
+                fingerprint_terms(title, text, settings.lead_chars)
+                for title, text in zip(
+                    _titles(frame).to_list(), frame["text"].to_list(), strict=True
+                )
+            ],
+            dtype=pl.List(pl.String),
+        )
+        frame = frame.with_columns(
+            pl.when(needs["terms"]).then(computed_terms).otherwise(pl.col(TERMS_COLUMN))
+        )
+    return frame
+
+
+def _titles(frame: pl.DataFrame) -> pl.Series:
+    return frame.select(pl.coalesce("title", "listed_title").fill_null(""))["title"]
+
+
+def dedupe_articles(
+    cleaned: pl.DataFrame,
+    previous: pl.DataFrame,
+    settings: DedupeSettings | None = None,
+) -> pl.DataFrame:
+    """deduped_stories for the partition(s) in ``cleaned``: one output row per input row.
+
+    ``previous`` holds earlier partitions' deduped_stories rows; rows outside the lookback
+    (or not before the partition) are ignored, so the order in which days are materialized
+    does not matter. Several partition dates are processed oldest first, each seeing the
+    earlier ones' output.
+    """
+    settings = settings or DedupeSettings()
+    cleaned = conform(cleaned, CLEANED_ARTICLES_SCHEMA)
+    history = conform(previous, DEDUPED_STORIES_SCHEMA)
+    if cleaned.height == 0:
+        return conform(cleaned, DEDUPED_STORIES_SCHEMA)
+    outputs: list[pl.DataFrame] = []
+    dates = sorted(cleaned["partition_date"].unique().to_list(), key=lambda day: (day is None, day))
+    for day in dates:
+        rows = (
+            cleaned.filter(pl.col("partition_date").is_null())
+            if day is None
+            else cleaned.filter(pl.col("partition_date") == day)
+        )
+        result = _dedupe_one_day(rows, history, day, settings)
+        outputs.append(result)
+        if day is not None:
+            history = pl.concat([history, result], how="vertical_relaxed")
+    return conform(pl.concat(outputs, how="vertical_relaxed"), DEDUPED_STORIES_SCHEMA)
+
+
+def _dedupe_one_day(
+    rows: pl.DataFrame, history: pl.DataFrame, day: date | None, settings: DedupeSettings
+) -> pl.DataFrame:
+    frame = conform(rows, DEDUPED_STORIES_SCHEMA).with_row_index("_row")
+    frame = frame.with_columns(
+        pl.struct("url", "page_canonical_url")
+        .map_elements(
+            lambda row: canonical_url(row["url"], row["page_canonical_url"])
+            if row["url"]
+            else None,
+            return_dtype=pl.String,
+        )
+        .alias("canonical_url")
+    )
+    eligible_mask = (pl.col("record_kind") == RECORD_ITEM) & pl.col("excluded_reason").is_null()
+    eligible_mask = eligible_mask & pl.col("canonical_url").is_not_null()
+    eligible = frame.filter(eligible_mask).sort(
+        pl.col("published_at"),
+        pl.col("source_weight"),
+        "source",
+        "url",
+        "article_id",
+        descending=[False, True, False, False, False],
+        nulls_last=True,
+    )
+    # exact URL duplicates: the first row in (earliest, heaviest source) order is kept
+    eligible = eligible.with_columns(
+        pl.col("url").first().over("canonical_url").alias("_kept_url"),
+        (pl.int_range(pl.len()).over("canonical_url") > 0).alias("_duplicate"),
+    )
+    duplicates = eligible.filter(pl.col("_duplicate")).select(
+        "_row",
+        "canonical_url",
+        pl.lit(REASON_DUPLICATE_URL).alias("excluded_reason"),
+        pl.col("_kept_url").alias("excluded_detail"),
+    )
+    members = eligible.filter(~pl.col("_duplicate")).drop("_kept_url", "_duplicate")
+    members = members.with_columns(
+        pl.col("text").map_elements(text_hash, return_dtype=pl.String).alias("text_hash")
+    )
+    members = _ensure_fingerprints(
+        members.with_columns(
+            pl.lit(None, dtype=pl.List(pl.UInt32)).alias(SIGNATURE_COLUMN),
+            pl.lit(None, dtype=pl.List(pl.String)).alias(TERMS_COLUMN),
+        ),
+        settings,
+    )
+    stories = _group_stories(members, history, day, settings)
+
+    updates = pl.concat(
+        [
+            stories,
+            duplicates.with_columns(
+                *[
+                    pl.lit(None, dtype=DEDUPED_STORIES_SCHEMA[name]).alias(name)
+                    for name in stories.columns
+                    if name not in duplicates.columns
+                ]
+            ).select(stories.columns),
+        ],
+        how="vertical_relaxed",
+    )
+    update_columns = [name for name in updates.columns if name != "_row"]
+    merged = frame.drop(
+        [name for name in update_columns if name != "excluded_reason" and name != "excluded_detail"]
+    ).join(updates.rename({"excluded_reason": "_reason", "excluded_detail": "_detail"}),
+           on="_row", how="left")
+    merged = merged.with_columns(
+        pl.coalesce("_reason", "excluded_reason").alias("excluded_reason"),
+        pl.when(pl.col("_reason").is_not_null())
+        .then(pl.col("_detail"))
+        .otherwise(pl.col("excluded_detail"))
+        .alias("excluded_detail"),
+    ).sort("_row")
+    return conform(merged, DEDUPED_STORIES_SCHEMA)
+
+
+def _group_stories(
+    members: pl.DataFrame, history: pl.DataFrame, day: date | None, settings: DedupeSettings
+) -> pl.DataFrame:
+    """Story columns for today's members (row id keyed), seen_before applied."""
+    members = members.drop("story_id", "is_lead", "story_size", "match_reason")
+    earlier = history.filter(
+        pl.col("excluded_reason").is_null()
+        & pl.col("story_id").is_not_null()
+        & (pl.col("record_kind") == RECORD_ITEM)
+    )
+    if day is None:
+        earlier = earlier.clear()
+    else:
+        earlier = earlier.filter(
+            (pl.col("partition_date") < day)
+            & (pl.col("partition_date") >= day - timedelta(days=settings.lookback_days))
+        )
+    earlier = _ensure_fingerprints(earlier, settings)
+    today_count = members.height
+    pool_signatures = np.zeros((today_count + earlier.height, settings.num_perm), dtype=np.uint32)
+    if today_count:
+        pool_signatures[:today_count] = np.asarray(
+            members[SIGNATURE_COLUMN].to_list(), dtype=np.uint32
+        ).reshape(today_count, settings.num_perm)
+    if earlier.height:
+        pool_signatures[today_count:] = np.asarray(
+            earlier[SIGNATURE_COLUMN].to_list(), dtype=np.uint32
+        ).reshape(earlier.height, settings.num_perm)
+    hashes = members["text_hash"].to_list() + earlier["text_hash"].to_list()
+    terms = members[TERMS_COLUMN].to_list() + earlier[TERMS_COLUMN].to_list()
+    usable = np.array([value is not None for value in hashes], dtype=bool)
+    involves = np.zeros(len(hashes), dtype=bool)
+    involves[:today_count] = True
+    edges = find_edges(pool_signatures, usable, hashes, terms, involves, settings)
+
+    within = (edges.pairs[:, 0] < today_count) & (edges.pairs[:, 1] < today_count)
+    labels = connected_components(today_count, edges.pairs[within])
+    best_reason = np.full(today_count, len(EDGE_RANK), dtype=np.int64)
+    for column in (0, 1):
+        np.minimum.at(best_reason, edges.pairs[within, column], edges.reasons[within])
+
+    reason_names = [*EDGE_RANK.keys(), MATCH_LEAD]
+    text_length = members["text"].fill_null("").str.len_chars()
+    stories = members.with_columns(
+        pl.Series("_doc", np.arange(today_count, dtype=np.int64)),
+        pl.Series("_component", labels),
+        pl.Series("_best_reason", best_reason),
+        text_length.alias("_length"),
+    )
+    lead_order = [
+        pl.col("source_weight").fill_null(0.0),
+        pl.col("_length"),
+        pl.col("published_at"),
+        pl.col("canonical_url"),
+        pl.col("article_id"),
+    ]
+    ranked = stories.sort(
+        lead_order, descending=[True, True, False, False, False], nulls_last=True
+    ).with_columns(
+        (pl.int_range(pl.len()).over("_component") == 0).alias("is_lead"),
+        pl.len().over("_component").cast(pl.Int64).alias("story_size"),
+    )
+    earliest = (
+        ranked.sort("published_at", "canonical_url", nulls_last=True)
+        .group_by("_component", maintain_order=True)
+        .agg(pl.col("canonical_url").first().alias("_earliest_url"))
+    )
+    partition = day or date(1970, 1, 1)
+    earliest = earliest.with_columns(
+        pl.col("_earliest_url")
+        .map_elements(lambda url: story_id_for(partition, url), return_dtype=pl.String)
+        .alias("story_id")
+    )
+    ranked = ranked.join(earliest.select("_component", "story_id"), on="_component")
+    ranked = ranked.with_columns(
+        pl.when(pl.col("is_lead"))
+        .then(pl.lit(MATCH_LEAD))
+        .otherwise(
+            pl.col("_best_reason").map_elements(
+                lambda rank: reason_names[min(rank, len(reason_names) - 1)],
+                return_dtype=pl.String,
+            )
+        )
+        .alias("match_reason")
+    )
+    seen = _seen_before(ranked, earlier, edges, today_count, settings)
+    ranked = ranked.join(seen, on="_component", how="left").with_columns(
+        pl.when(pl.col("_seen_story").is_not_null())
+        .then(pl.lit(REASON_SEEN_BEFORE))
+        .otherwise(pl.lit(None, dtype=pl.String))
+        .alias("excluded_reason"),
+        pl.col("_seen_story").alias("excluded_detail"),
+    )
+    return ranked.select(
+        "_row",
+        "canonical_url",
+        "text_hash",
+        "story_id",
+        "is_lead",
+        "story_size",
+        "match_reason",
+        SIGNATURE_COLUMN,
+        TERMS_COLUMN,
+        "excluded_reason",
+        "excluded_detail",
+    )
+
+
+def _seen_before(
+    today: pl.DataFrame,
+    earlier: pl.DataFrame,
+    edges: Edges,
+    today_count: int,
+    settings: DedupeSettings,
+) -> pl.DataFrame:
+    """Per today's component: the earlier story it repeats, or null (none, or new development)."""
+    empty = pl.DataFrame(schema={"_component": pl.Int64, "_seen_story": pl.String})
+    cross = (edges.pairs[:, 0] < today_count) & (edges.pairs[:, 1] >= today_count)
+    if not cross.any() or earlier.height == 0:
+        return empty
+    links = pl.DataFrame(
+        {
+            "doc": edges.pairs[cross, 0],
+            "old": edges.pairs[cross, 1] - today_count,
+        }
+    )
+    old_rows = earlier.with_row_index("old").select(
+        pl.col("old").cast(pl.Int64), "story_id", "partition_date", TERMS_COLUMN
+    )
+    today_docs = today.select(
+        pl.col("_doc").cast(pl.Int64).alias("doc"), pl.col("_component").cast(pl.Int64)
+    )
+    story_links = (
+        links.join(today_docs, on="doc")
+        .join(old_rows.select("old", "story_id", "partition_date"), on="old")
+        .group_by("_component", "story_id", "partition_date")
+        .agg(pl.len().alias("links"))
+        .sort(
+            ["_component", "links", "partition_date", "story_id"],
+            descending=[False, True, True, False],
+        )
+    )
+    old_facts = (
+        old_rows.explode(TERMS_COLUMN)
+        .filter(pl.col(TERMS_COLUMN).str.starts_with("f:"))
+        .select("story_id", pl.col(TERMS_COLUMN).str.slice(2).alias("fact"))
+        .unique()
+    )
+    matched_facts = (
+        story_links.select("_component", "story_id")
+        .join(old_facts, on="story_id")
+        .select("_component", "fact")
+        .unique()
+    )
+    new_anchors = (
+        today.select(pl.col("_component").cast(pl.Int64), TERMS_COLUMN)
+        .explode(TERMS_COLUMN)
+        .filter(pl.col(TERMS_COLUMN).str.starts_with("a:"))
+        .select("_component", pl.col(TERMS_COLUMN).str.slice(2).alias("fact"))
+        .unique()
+        .join(matched_facts, on=["_component", "fact"], how="anti")
+        .group_by("_component")
+        .agg(pl.len().alias("new_facts"))
+    )
+    chosen = story_links.group_by("_component", maintain_order=True).agg(
+        pl.col("story_id").first().alias("_seen_story")
+    )
+    chosen = chosen.join(new_anchors, on="_component", how="left").with_columns(
+        pl.col("new_facts").fill_null(0)
+    )
+    return chosen.filter(pl.col("new_facts") < settings.novelty_min_new_facts).select(
+        "_component", "_seen_story"
+    )
+
+
+def evaluate_pairs(
+    true_story_ids: Sequence[str], predicted_story_ids: Sequence[str]
+) -> dict[str, float]:
+    """Pairwise precision/recall/F1 of "same story" and B-cubed precision/recall/F1."""
+    if len(true_story_ids) != len(predicted_story_ids):
+        raise ValueError("true and predicted story ids must be aligned")
+    frame = pl.DataFrame(
+        {"truth": list(true_story_ids), "predicted": list(predicted_story_ids)},
+        schema={"truth": pl.String, "predicted": pl.String},
+    )
+    if frame.height == 0:
+        return {
+            name: 1.0
+            for name in (
+                "pairwise_precision",
+                "pairwise_recall",
+                "pairwise_f1",
+                "bcubed_precision",
+                "bcubed_recall",
+                "bcubed_f1",
+            )
+        }
+    cells = frame.group_by("truth", "predicted").agg(pl.len().alias("n"))
+    true_sizes = frame.group_by("truth").agg(pl.len().alias("true_size"))
+    predicted_sizes = frame.group_by("predicted").agg(pl.len().alias("predicted_size"))
+
+    def pair_count(column: pl.Series) -> int:
+        values = column.cast(pl.Int64).to_numpy()
+        return int((values * (values - 1) // 2).sum())
+
+    same_both = pair_count(cells["n"])
+    same_predicted = pair_count(predicted_sizes["predicted_size"])
+    same_truth = pair_count(true_sizes["true_size"])
+    precision = same_both / same_predicted if same_predicted else 1.0
+    recall = same_both / same_truth if same_truth else 1.0
+    cells = cells.join(true_sizes, on="truth").join(predicted_sizes, on="predicted")
+    total = frame.height
+    bcubed_precision = float((cells["n"] ** 2 / cells["predicted_size"]).sum()) / total
+    bcubed_recall = float((cells["n"] ** 2 / cells["true_size"]).sum()) / total
+
+    def harmonic(first: float, second: float) -> float:
+        return 2 * first * second / (first + second) if first + second else 0.0
+
+    return {
+        "pairwise_precision": precision,
+        "pairwise_recall": recall,
+        "pairwise_f1": harmonic(precision, recall),
+        "bcubed_precision": bcubed_precision,
+        "bcubed_recall": bcubed_recall,
+        "bcubed_f1": harmonic(bcubed_precision, bcubed_recall),
+    }
