@@ -6,8 +6,6 @@ describe the result in metadata. Every asset accepts a range of days (single-run
 so each works day by day over `context.partition_keys`.
 """
 
-from __future__ import annotations
-
 import json
 import os
 import time
@@ -70,7 +68,6 @@ STEP_RETRY_POLICY = RetryPolicy(
 # dedupe stays ordered because each run handles its days in sequence.
 BACKFILL_POLICY = BackfillPolicy.multi_run(max_partitions_per_run=7)
 
-
 def _asset_metadata(columns: dict[str, pl.DataType]) -> dict[str, object]:
     """Partition column for the IO manager plus the column schema the UI shows."""
     column_schema = TableSchema(
@@ -78,20 +75,16 @@ def _asset_metadata(columns: dict[str, pl.DataType]) -> dict[str, object]:
     )
     return {**PARTITION_METADATA, "dagster/column_schema": column_schema}
 
-
 def _windows(context: AssetExecutionContext, timezone: str) -> list[schema.DayWindow]:
     return [schema.DayWindow.from_key(key, timezone) for key in context.partition_keys]
-
 
 def _rows_of_day(frame: pl.DataFrame, day: date) -> pl.DataFrame:
     if frame.width == 0:
         return frame
     return frame.filter(pl.col("partition_date") == day)
 
-
 def _count(frame: pl.DataFrame, predicate: pl.Expr) -> int:
     return 0 if frame.is_empty() else frame.filter(predicate).height
-
 
 @asset(
     partitions_def=daily_partitions,
@@ -123,7 +116,9 @@ def raw_articles(
                 config, window, http_client.settings(), cache=output_location.http_cache()
             )
             frames.append(frame)
-            context.log.info(f"{window.day}: {frame.height} rows from {len(config.sources)} sources")
+            context.log.info(
+                f"{window.day}: {frame.height} rows from {len(config.sources)} sources"
+            )
     raw = pl.concat(frames) if frames else schema.empty_frame(schema.RAW_ARTICLES_SCHEMA)
     items = raw.filter(pl.col("record_kind") == schema.RECORD_ITEM)
     per_source = source_summary(raw)
@@ -137,15 +132,12 @@ def raw_articles(
                 items,
                 ~pl.col("status").is_in([schema.STATUS_OK, schema.STATUS_OUT_OF_WINDOW]),
             ),
-            "items_out_of_window": _count(
-                items, pl.col("status") == schema.STATUS_OUT_OF_WINDOW
-            ),
+            "items_out_of_window": _count(items, pl.col("status") == schema.STATUS_OUT_OF_WINDOW),
             "conditional_cache_hits": _count(raw, pl.col("from_cache")),
             "per_source": MetadataValue.md(_markdown_table(per_source)),
             "seconds": round(time.perf_counter() - started, 3),
         },
     )
-
 
 def _markdown_table(frame: pl.DataFrame) -> str:
     if frame.is_empty():
@@ -155,22 +147,18 @@ def _markdown_table(frame: pl.DataFrame) -> str:
     rows = ["| " + " | ".join(str(value) for value in row) + " |" for row in frame.iter_rows()]
     return "\n".join([header, rule, *rows])
 
-
 @asset_check(asset=raw_articles, partitions_def=daily_partitions, blocking=True)
 def raw_articles_unique_per_source(raw_articles: pl.DataFrame) -> AssetCheckResult:
     """A URL listed twice by one source must have been collapsed before fetching."""
     items = schema.conform(raw_articles, schema.RAW_ARTICLES_SCHEMA).filter(
         pl.col("record_kind") == schema.RECORD_ITEM
     )
-    repeated = (
-        items.group_by("partition_date", "source", "url").len().filter(pl.col("len") > 1)
-    )
+    repeated = items.group_by("partition_date", "source", "url").len().filter(pl.col("len") > 1)
     return AssetCheckResult(
         passed=repeated.is_empty(),
         severity=AssetCheckSeverity.ERROR,
         metadata={"repeated_urls": repeated.height, "sample": repeated.head(5).rows()},
     )
-
 
 @asset_check(asset=raw_articles, partitions_def=daily_partitions)
 def raw_articles_every_source_answered(raw_articles: pl.DataFrame) -> AssetCheckResult:
@@ -187,7 +175,6 @@ def raw_articles_every_source_answered(raw_articles: pl.DataFrame) -> AssetCheck
             "failed_sources": dead.select("source", "status", "error").unique().rows(),
         },
     )
-
 
 @asset(
     partitions_def=daily_partitions,
@@ -223,7 +210,6 @@ def cleaned_articles(
         },
     )
 
-
 @asset_check(asset=cleaned_articles, partitions_def=daily_partitions, blocking=True)
 def cleaned_articles_have_text(cleaned_articles: pl.DataFrame) -> AssetCheckResult:
     """An item that is not excluded must carry text, or dedupe and summaries work on air."""
@@ -236,7 +222,6 @@ def cleaned_articles_have_text(cleaned_articles: pl.DataFrame) -> AssetCheckResu
         severity=AssetCheckSeverity.ERROR,
         metadata={"items": items.height, "empty_text": empty.select("url").to_series().to_list()},
     )
-
 
 @asset_check(asset=cleaned_articles, partitions_def=daily_partitions)
 def cleaned_articles_no_replacement_characters(cleaned_articles: pl.DataFrame) -> AssetCheckResult:
@@ -251,7 +236,6 @@ def cleaned_articles_no_replacement_characters(cleaned_articles: pl.DataFrame) -
         severity=AssetCheckSeverity.WARN,
         metadata={"damaged": damaged.select("url").to_series().to_list()},
     )
-
 
 @asset(
     partitions_def=daily_partitions,
@@ -291,9 +275,9 @@ def deduped_stories(
     for key in context.partition_keys:
         day = date.fromisoformat(key)
         # Days of this run that precede `day` replace whatever stale rows were loaded.
-        history = pl.concat(
-            [history.filter(pl.col("partition_date") != day), *days]
-        ).filter(pl.col("partition_date") < day)
+        history = pl.concat([history.filter(pl.col("partition_date") != day), *days]).filter(
+            pl.col("partition_date") < day
+        )
         days.append(dedupe_articles(_rows_of_day(cleaned, day), history, settings))
     deduped = pl.concat(days) if days else schema.empty_frame(schema.DEDUPED_STORIES_SCHEMA)
     eligible = deduped.filter(
@@ -317,7 +301,6 @@ def deduped_stories(
         },
     )
 
-
 @asset_check(asset=deduped_stories, partitions_def=daily_partitions, blocking=True)
 def deduped_stories_one_lead_each(deduped_stories: pl.DataFrame) -> AssetCheckResult:
     """Every story needs exactly one lead article and no canonical URL may sit in two stories."""
@@ -340,7 +323,6 @@ def deduped_stories_one_lead_each(deduped_stories: pl.DataFrame) -> AssetCheckRe
             "urls_in_several_stories": split_urls.height,
         },
     )
-
 
 @asset(
     partitions_def=daily_partitions,
@@ -382,7 +364,6 @@ def categorized_items(
             metadata[f"{column}_{value}"] = count
     return Output(categorized, metadata=metadata)
 
-
 @asset_check(asset=categorized_items, partitions_def=daily_partitions, blocking=True)
 def categorized_items_valid_labels(
     categorized_items: pl.DataFrame, editorial: EditorialResource
@@ -402,7 +383,6 @@ def categorized_items_valid_labels(
             "on_topic_without_tier": no_tier.height,
         },
     )
-
 
 @asset(
     partitions_def=daily_partitions,
@@ -482,7 +462,6 @@ def daily_report(
         },
     )
 
-
 @asset_check(
     asset=daily_report,
     partitions_def=daily_partitions,
@@ -520,7 +499,6 @@ def daily_report_accounts_for_every_item(
         severity=AssetCheckSeverity.ERROR,
         metadata={"missing": missing[:20], "listed_twice": repeated[:20]},
     )
-
 
 all_assets = [raw_articles, cleaned_articles, deduped_stories, categorized_items, daily_report]
 all_asset_checks = [

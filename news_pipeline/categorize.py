@@ -4,8 +4,9 @@ Input is `deduped_stories` (one row per article); output is `categorized_items`,
 story, in the columns of `schema.CATEGORIZED_ITEMS_SCHEMA`. Everything here is deterministic
 and offline: term matching against the taxonomy (`data/taxonomy.yaml`, or a user's file).
 
-Category. Every keyword of a category found in the lead title scores 3, found only in the body
-(lead text, first 1,500 characters, plus the other members' titles) 1 + 0.5·ln(occurrences);
+Category. Every keyword of a category found in the lead title scores 3, plus
+1 + 0.5·ln(occurrences) when found in the body (lead text, first 1,500 characters, plus the
+other members' titles); a strong keyword (a genre or a legal/financial event) scores double;
 an entity of the category (a product, lab or model name, its prior) scores 2 in the title and
 1 in the body. Where terms overlap the longer one wins. The highest total wins; ties go to the
 larger title score, then more distinct terms, then the earlier category in the file. Below
@@ -61,6 +62,7 @@ __all__ = [
 
 DEFAULT_TAXONOMY_PATH = Path(__file__).resolve().parent / "data" / "taxonomy.yaml"
 OTHER_CATEGORY = "other"
+STRONG_KEYWORD_FACTOR = 2.0
 BODY_CHARS_FOR_MATCHING = 1500
 
 _TITLE_KEYWORD_SCORE = 3.0
@@ -101,6 +103,9 @@ class Category(BaseModel):
     names: LocalizedNames
     description: str = ""
     keywords: TermLists = Field(default_factory=TermLists)
+    # Terms that decide the category almost by themselves: a genre (论文, opinion), a legal or
+    # financial event (起诉, sues, 融资, raises). They score twice a keyword.
+    strong_keywords: TermLists = Field(default_factory=TermLists)
     entities: list[str] = Field(default_factory=list)
 
 
@@ -212,7 +217,8 @@ def _normalize(term: str) -> str:
 @dataclass(frozen=True)
 class _TermInfo:
     term: str
-    owners: tuple[str, ...]  # category ids, signal kinds, or "" for plain vocabularies
+    # (category id, signal kind or "" for plain vocabularies; the term's weight there)
+    owners: tuple[tuple[str, float], ...]
     is_entity: bool
 
 
@@ -220,15 +226,16 @@ class _TermSet:
     """One alternation over many terms, longest first, so overlapping terms resolve to the
     longest one at each position; matches map back to their taxonomy spelling and owners."""
 
-    def __init__(self, entries: list[tuple[str, str, bool]]) -> None:
-        owners: dict[tuple[str, bool], list[str]] = defaultdict(list)
-        for term, owner, is_entity in entries:
+    def __init__(self, entries: list[tuple[str, str, bool, float]]) -> None:
+        owners: dict[tuple[str, bool], dict[str, float]] = defaultdict(dict)
+        for term, owner, is_entity, weight in entries:
             term = _normalize(term)
-            if term and owner not in owners[(term, is_entity)]:
-                owners[(term, is_entity)].append(owner)
+            if term:
+                known = owners[(term, is_entity)]
+                known[owner] = max(weight, known.get(owner, 0.0))
         self._infos: list[_TermInfo] = [
-            _TermInfo(term, tuple(owner_list), is_entity)
-            for (term, is_entity), owner_list in owners.items()
+            _TermInfo(term, tuple(owner_weights.items()), is_entity)
+            for (term, is_entity), owner_weights in owners.items()
         ]
         order = sorted(range(len(self._infos)), key=lambda i: (-len(self._infos[i].term), i))
         self._lookup_exact: dict[str, list[int]] = defaultdict(list)
@@ -272,25 +279,33 @@ class _TermSet:
 class _TaxonomyMatcher:
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.category_ids = taxonomy.category_ids()
-        category_entries: list[tuple[str, str, bool]] = []
-        relevance_entries: list[tuple[str, str, bool]] = [
-            (term, "", False) for term in taxonomy.ai_terms.all_terms()
+        category_entries: list[tuple[str, str, bool, float]] = []
+        relevance_entries: list[tuple[str, str, bool, float]] = [
+            (term, "", False, 1.0) for term in taxonomy.ai_terms.all_terms()
         ]
         for category in taxonomy.categories:
-            category_entries += [(term, category.id, False) for term in category.keywords.all_terms()]
-            category_entries += [(name, category.id, True) for name in category.entities]
-            relevance_entries += [(name, "", True) for name in category.entities]
+            category_entries += [
+                (term, category.id, False, 1.0) for term in category.keywords.all_terms()
+            ]
+            category_entries += [
+                (term, category.id, False, STRONG_KEYWORD_FACTOR)
+                for term in category.strong_keywords.all_terms()
+            ]
+            category_entries += [(name, category.id, True, 1.0) for name in category.entities]
+            relevance_entries += [(name, "", True, 1.0) for name in category.entities]
         self.categories = _TermSet(category_entries)
         self.relevance = _TermSet(relevance_entries)
         self.signals = _TermSet(
             [
-                (term, kind, False)
+                (term, kind, False, 1.0)
                 for kind, terms in taxonomy.importance_signals.items()
                 for term in terms.all_terms()
             ]
         )
         self.entity_weights = dict(taxonomy.entity_weights)
-        self.weighted_entities = _TermSet([(name, "", True) for name in taxonomy.entity_weights])
+        self.weighted_entities = _TermSet(
+            [(name, "", True, 1.0) for name in taxonomy.entity_weights]
+        )
 
 
 # ---- classification -----------------------------------------------------------------------
@@ -325,10 +340,10 @@ def _score_categories(
         else:
             title_part = _TITLE_KEYWORD_SCORE if in_title else 0.0
             score = title_part + _BODY_KEYWORD_SCORE * _body_weight(body_counts.get(info, 0))
-        for category_id in info.owners:
-            totals[category_id] += score
-            title_scores[category_id] += title_part
-            evidence[category_id].append((score, info.term))
+        for category_id, weight in info.owners:
+            totals[category_id] += weight * score
+            title_scores[category_id] += weight * title_part
+            evidence[category_id].append((weight * score, info.term))
     return totals, title_scores, evidence
 
 
@@ -387,8 +402,8 @@ def _entity_factor(matcher: _TaxonomyMatcher, title: str, body: str) -> float:
 
 
 def _signal_factor(matcher: _TaxonomyMatcher, title: str, body: str) -> float:
-    in_title = {owner for info in matcher.signals.count(title) for owner in info.owners}
-    in_body = {owner for info in matcher.signals.count(body) for owner in info.owners}
+    in_title = {owner for info in matcher.signals.count(title) for owner, _ in info.owners}
+    in_body = {owner for info in matcher.signals.count(body) for owner, _ in info.owners}
     total = len(in_title) + 0.5 * len(in_body - in_title)
     return min(1.5, total)
 
@@ -413,11 +428,7 @@ def compute_importance(
     coverage = math.log(1.0 + sum(source_weights.values()))
     length = min(1.0, max(text_chars, 0) / 4000.0)
     value = (
-        3.0 * coverage
-        + 2.0 * entity_factor
-        + 1.5 * signal_factor
-        + 0.5 * recency
-        + 0.5 * length
+        3.0 * coverage + 2.0 * entity_factor + 1.5 * signal_factor + 0.5 * recency + 0.5 * length
     )
     return round(value, 4)
 
@@ -569,9 +580,7 @@ def categorize_stories(
     groups: dict[tuple[date, str], list[dict[str, Any]]] = defaultdict(list)
     for row in eligible.iter_rows(named=True):
         groups[(row["partition_date"], row["story_id"])].append(row)
-    items = [
-        _categorize_one(groups[key], taxonomy, settings, timezone) for key in sorted(groups)
-    ]
+    items = [_categorize_one(groups[key], taxonomy, settings, timezone) for key in sorted(groups)]
     _assign_tiers(items, settings)
     items.sort(key=lambda item: (item["partition_date"], -item["importance"], item["story_id"]))
     if not items:

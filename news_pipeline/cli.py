@@ -32,12 +32,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--date", required=True, type=_parse_date, help="first day, YYYY-MM-DD")
     run.add_argument("--to", type=_parse_date, help="last day (inclusive), YYYY-MM-DD")
     run.add_argument("--sources", type=Path, help=f"sources YAML (default ${SOURCES_ENV} or demo)")
-    run.add_argument("--data-dir", type=Path, help=f"output folder (default ${DATA_DIR_ENV} or ./data)")
+    run.add_argument(
+        "--data-dir", type=Path, help=f"output folder (default ${DATA_DIR_ENV} or ./data)"
+    )
     return parser
 
 
 def _days(first: date, last: date) -> list[str]:
-    return [(first + timedelta(days=offset)).isoformat() for offset in range((last - first).days + 1)]
+    return [
+        (first + timedelta(days=offset)).isoformat() for offset in range((last - first).days + 1)
+    ]
 
 
 def _instance(data_dir: Path):
@@ -95,9 +99,11 @@ def run(first: date, last: date, sources: Path | None, data_dir: Path | None) ->
         written = [report_dir / name for name in ("report.md", "report.html", "report.json")]
         if not result.success or not all(path.exists() for path in written):
             failure = next((e for e in result.all_events if e.is_step_failure), None)
-            reason = failure.event_specific_data.error.message.strip().splitlines()[-1] if (
-                failure and failure.event_specific_data and failure.event_specific_data.error
-            ) else "run did not write every report file"
+            reason = (
+                failure.event_specific_data.error.message.strip().splitlines()[-1]
+                if (failure and failure.event_specific_data and failure.event_specific_data.error)
+                else "run did not write every report file"
+            )
             print(f"error: {key}: {reason} (run {result.run_id})", file=sys.stderr)
             return 1
         for path in written:

@@ -95,20 +95,26 @@ class DedupeSettings(BaseModel):
         0.5, description="Title Jaccard that needs only one shared anchor."
     )
     same_event_strong_anchors: int = Field(
-        4, description="Shared anchors that make a same-event link without title overlap "
+        4,
+        description="Shared anchors that make a same-event link without title overlap "
         "(reports of one release in two languages share model names and sizes, not words).",
     )
     max_term_documents: int = Field(
-        40, description="Anchors or title tokens in more documents than this are too common "
+        40,
+        description="Anchors or title tokens in more documents than this are too common "
         "to link anything (they only cost pairs).",
     )
     novelty_min_new_facts: int = Field(
-        2, description="New facts in a matched story's titles and leads that make it a new "
+        2,
+        description="New facts in a matched story's titles and leads that make it a new "
         "development instead of seen_before.",
     )
     lookback_days: int = Field(7, description="Partitions before this one searched for repeats.")
-    minhash_seed: int = Field(20260214, description="Fixed seed: signatures are stored and "
-        "compared across days, so it must never change between runs.")
+    minhash_seed: int = Field(
+        20260214,
+        description="Fixed seed: signatures are stored and "
+        "compared across days, so it must never change between runs.",
+    )
 
 
 # ---- normalisation and hashing ------------------------------------------------------------
@@ -295,9 +301,7 @@ def lsh_candidate_pairs(signatures: np.ndarray, usable: np.ndarray, bands: int) 
     if len(docs) < 2:
         return np.zeros((0, 2), dtype=np.int64)
     banded = signatures[docs, : bands * rows_per_band].reshape(len(docs), bands, rows_per_band)
-    keys = np.repeat(np.arange(bands, dtype=np.uint64)[None, :], len(docs), axis=0) << np.uint64(
-        40
-    )
+    keys = np.repeat(np.arange(bands, dtype=np.uint64)[None, :], len(docs), axis=0) << np.uint64(40)
     with np.errstate(over="ignore"):
         for row in range(rows_per_band):
             keys = _mix64(keys ^ banded[:, :, row].astype(np.uint64))
@@ -516,9 +520,7 @@ def find_edges(
     found: list[tuple[np.ndarray, int]] = []
     hash_docs = [index for index, value in enumerate(hashes) if value is not None]
     if hash_docs:
-        hash_keys = np.array(
-            [int(hashes[index][:16], 16) for index in hash_docs], dtype=np.uint64
-        )
+        hash_keys = np.array([int(hashes[index][:16], 16) for index in hash_docs], dtype=np.uint64)
         found.append(
             (
                 _pairs_from_keys(np.array(hash_docs, dtype=np.int64), hash_keys, 1 << 30),
@@ -627,9 +629,9 @@ def _dedupe_one_day(
     frame = frame.with_columns(
         pl.struct("url", "page_canonical_url")
         .map_elements(
-            lambda row: canonical_url(row["url"], row["page_canonical_url"])
-            if row["url"]
-            else None,
+            lambda row: (
+                canonical_url(row["url"], row["page_canonical_url"]) if row["url"] else None
+            ),
             return_dtype=pl.String,
         )
         .alias("canonical_url")
@@ -685,8 +687,11 @@ def _dedupe_one_day(
     update_columns = [name for name in updates.columns if name != "_row"]
     merged = frame.drop(
         [name for name in update_columns if name != "excluded_reason" and name != "excluded_detail"]
-    ).join(updates.rename({"excluded_reason": "_reason", "excluded_detail": "_detail"}),
-           on="_row", how="left")
+    ).join(
+        updates.rename({"excluded_reason": "_reason", "excluded_detail": "_detail"}),
+        on="_row",
+        how="left",
+    )
     merged = merged.with_columns(
         pl.coalesce("_reason", "excluded_reason").alias("excluded_reason"),
         pl.when(pl.col("_reason").is_not_null())
@@ -923,3 +928,34 @@ def evaluate_pairs(
         "bcubed_recall": bcubed_recall,
         "bcubed_f1": harmonic(bcubed_precision, bcubed_recall),
     }
+
+
+def evaluation_labels(deduped: pl.DataFrame) -> list[str | None]:
+    """The story each row was put in, as evaluate_pairs needs it: a story member's story_id,
+    a seen_before row's earlier story_id, a duplicate_url row's kept row's label; None for
+    rows the stage did not judge (feeds and other exclusions)."""
+    frame = conform(deduped, DEDUPED_STORIES_SCHEMA).with_row_index("_position")
+    own = (
+        pl.when(pl.col("excluded_reason") == REASON_SEEN_BEFORE)
+        .then(pl.col("excluded_detail"))
+        .when(pl.col("excluded_reason").is_null())
+        .then(pl.col("story_id"))
+    )
+    frame = frame.with_columns(own.alias("_label"))
+    kept = (
+        frame.filter(pl.col("_label").is_not_null())
+        .select(
+            "partition_date",
+            pl.col("url").alias("excluded_detail"),
+            pl.col("_label").alias("_kept"),
+        )
+        .unique(subset=["partition_date", "excluded_detail"], keep="first", maintain_order=True)
+    )
+    frame = frame.join(kept, on=["partition_date", "excluded_detail"], how="left")
+    frame = frame.with_columns(
+        pl.when(pl.col("excluded_reason") == REASON_DUPLICATE_URL)
+        .then(pl.col("_kept"))
+        .otherwise(pl.col("_label"))
+        .alias("_label")
+    ).sort("_position")
+    return frame["_label"].to_list()

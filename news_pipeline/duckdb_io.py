@@ -18,7 +18,9 @@ from dagster_duckdb_polars import DuckDBPolarsIOManager, DuckDBPolarsTypeHandler
 
 
 class MissingTableTolerantPolarsTypeHandler(DuckDBPolarsTypeHandler):
-    def load_input(self, context: InputContext, table_slice: TableSlice, connection) -> pl.DataFrame:
+    def load_input(
+        self, context: InputContext, table_slice: TableSlice, connection
+    ) -> pl.DataFrame:
         exists = connection.execute(
             "select count(*) from information_schema.tables "
             "where table_schema = ? and table_name = ?",

@@ -93,6 +93,7 @@ _PUNCTUATION_PAIR_COST = 6.0
 # probability given to a tag transition jieba's table never saw.
 _TAGGED_WEIGHT = 0.9
 _UNSEEN_TRANSITION = 1e-5
+_TAGS_PER_CHAR = 4
 # Bracket pairs whose closing or opening character can be damaged: (opening, closing).
 _BRACKET_PAIRS = (("「", "」"), ("『", "』"), ("“", "”"), ("【", "】"))
 _BRACKET_EFFECT: dict[str, tuple[int, int]] = {}
@@ -236,8 +237,10 @@ def _run_is_damaged(analysis: _RunAnalysis) -> bool:
 def looks_like_dropped_byte_mojibake(text: str) -> bool:
     """True when some run of the text is UTF-8-as-cp1252 with truncated sequences."""
     for mappable, run in _split_runs(text):
-        if mappable and any(ord(char) >= 0x80 for char in run) and _run_is_damaged(
-            _analyse_run(run)
+        if (
+            mappable
+            and any(ord(char) >= 0x80 for char in run)
+            and _run_is_damaged(_analyse_run(run))
         ):
             return True
     return False
@@ -258,8 +261,11 @@ class _Entry:
     """How the model scores one word: alone (unigram) and given its part of speech."""
 
     unigram: float
-    tag: str
-    given_tag: float
+    tags: tuple[tuple[str, float], ...]
+
+    @property
+    def tag(self) -> str:
+        return self.tags[0][0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,16 +293,16 @@ class _LanguageModel:
 def _fallback_entry(char: str, total: float) -> _Entry:
     """Entry for a character outside the word list, from its kind and the hand-set table."""
     if char in " \t\r\n":
-        return _Entry(1.0, _SPACE_TAG, 0.0)
+        return _Entry(1.0, ((_SPACE_TAG, 0.0),))
     if char.isspace() or unicodedata.category(char) in {"Mn", "Cf"}:
         frequency = _SYMBOL_FREQUENCY.get(char, _UNKNOWN_OTHER_FREQUENCY)
-        return _Entry(frequency / total, _SPACE_TAG, 0.0)
+        return _Entry(frequency / total, ((_SPACE_TAG, 0.0),))
     if char.isascii():
         if char.isdigit():
-            return _Entry(_ASCII_FREQUENCY / total, _NUMBER_TAG, _ASCII_GIVEN_TAG)
+            return _Entry(_ASCII_FREQUENCY / total, ((_NUMBER_TAG, _ASCII_GIVEN_TAG),))
         if char.isalpha():
-            return _Entry(_ASCII_FREQUENCY / total, _LATIN_TAG, _ASCII_GIVEN_TAG)
-        return _Entry(_ASCII_FREQUENCY / total, _PUNCTUATION_TAG + char, 0.0)
+            return _Entry(_ASCII_FREQUENCY / total, ((_LATIN_TAG, _ASCII_GIVEN_TAG),))
+        return _Entry(_ASCII_FREQUENCY / total, ((_PUNCTUATION_TAG + char, 0.0),))
     if char in _SYMBOL_FREQUENCY:
         frequency = _SYMBOL_FREQUENCY[char]
     elif char in _COMMON_EMOJI:
@@ -312,7 +318,7 @@ def _fallback_entry(char: str, total: float) -> _Entry:
         tag = _UNKNOWN_TAG if "CJK" in unicodedata.name(char, "") else _LATIN_TAG
     else:
         tag = _PUNCTUATION_TAG + char
-    return _Entry(frequency / total, tag, 0.0)
+    return _Entry(frequency / total, ((tag, 0.0),))
 
 
 def _read_opencc_table(name: str) -> dict[str, tuple[str, ...]]:
@@ -349,6 +355,39 @@ def _tag_transitions() -> dict[str, dict[str, float]]:
     }
 
 
+def _single_char_tags(
+    word_freq: dict[str, float], word_tag: dict[str, str], tag_total: dict[str, float]
+) -> dict[str, tuple[tuple[str, float], ...]]:
+    """P(char | tag) for characters standing alone, over the tags jieba's POS HMM lets them take.
+
+    The word list gives each character one tag; the HMM's single-character emissions add the
+    others (仍 is listed as 'zg' but is mostly an adverb), scaled by each tag's share of
+    one-character words.
+    """
+    from jieba.posseg.prob_emit import P as emit_log_prob
+
+    single_share: dict[str, float] = {}
+    for word, freq in word_freq.items():
+        if len(word) == 1:
+            single_share[word_tag[word]] = single_share.get(word_tag[word], 0.0) + freq
+    given: dict[str, dict[str, float]] = {}
+    for word, freq in word_freq.items():
+        if len(word) == 1:
+            given.setdefault(word, {})[word_tag[word]] = freq / tag_total[word_tag[word]]
+    for (state, tag), emissions in emit_log_prob.items():
+        share = single_share.get(tag, 0.0) / tag_total[tag] if tag in tag_total else 0.0
+        if state != "S" or share == 0.0:
+            continue
+        for char, log_prob in emissions.items():
+            value = math.exp(log_prob) * share
+            if value > given.setdefault(char, {}).get(tag, 0.0):
+                given[char][tag] = value
+    return {
+        char: tuple(sorted(tags.items(), key=lambda item: -item[1])[:_TAGS_PER_CHAR])
+        for char, tags in given.items()
+    }
+
+
 @functools.cache
 def _language_model() -> _LanguageModel:
     """Load jieba's word list, its POS transitions and OpenCC's tables once per process."""
@@ -370,21 +409,18 @@ def _language_model() -> _LanguageModel:
     for word, freq in word_freq.items():
         tag = word_tag[word]
         if len(word) > 1:
-            words[word] = _Entry(freq / total, tag, freq / tag_total[tag])
+            words[word] = _Entry(freq / total, ((tag, freq / tag_total[tag]),))
             for end in range(1, len(word)):
                 prefixes.add(word[:end])
             for char in word:
                 char_in_words[char] = char_in_words.get(char, 0.0) + freq
+    single_tags = _single_char_tags(word_freq, word_tag, tag_total)
     singles: dict[str, _Entry] = {}
-    for char, in_words in char_in_words.items():
-        if char not in word_freq:
-            unigram = max(_CHAR_IN_WORD_WEIGHT * in_words, _UNKNOWN_HAN_FREQUENCY) / total
-            singles[char] = _Entry(unigram, _UNKNOWN_TAG, 0.0)
-    for char, freq in word_freq.items():
-        if len(char) == 1:
-            tag = word_tag[char]
-            unigram = (freq + _CHAR_IN_WORD_WEIGHT * char_in_words.get(char, 0.0)) / total
-            singles[char] = _Entry(unigram, tag, freq / tag_total[tag])
+    for char in char_in_words.keys() | single_tags.keys():
+        freq = word_freq.get(char, 0.0) if len(char) == 1 else 0.0
+        unigram = freq + _CHAR_IN_WORD_WEIGHT * char_in_words.get(char, 0.0)
+        tags = single_tags.get(char) or ((_UNKNOWN_TAG, 0.0),)
+        singles[char] = _Entry(max(unigram, _UNKNOWN_HAN_FREQUENCY) / total, tags)
     traditional_to_simplified = _read_opencc_table("TSCharacters.txt")
     for variant, standard in _read_opencc_table("TWVariantsRev.txt").items():
         for form in standard:
@@ -479,24 +515,28 @@ def _punctuation_pair_cost(previous_tag: str, char: str) -> float:
     return 0.0
 
 
-def _word_score(model: _LanguageModel, word: _Word, previous_tag: str) -> tuple[float, str]:
-    """Log-probability of `word` after a word tagged `previous_tag`, and the tag it leaves."""
+def _word_scores(
+    model: _LanguageModel, word: _Word, previous_tag: str
+) -> list[tuple[float, str]]:
+    """Log-probabilities of `word` after a word tagged `previous_tag`, per tag it may take."""
     entry = word.entry
     if entry.tag == _SPACE_TAG:
-        return math.log(entry.unigram) - word.cost, previous_tag
+        return [(math.log(entry.unigram) - word.cost, previous_tag)]
     if entry.tag.startswith(_PUNCTUATION_TAG):
         cost = word.cost + _punctuation_pair_cost(previous_tag, word.chars)
-        return math.log(entry.unigram) - cost, entry.tag
+        return [(math.log(entry.unigram) - cost, entry.tag)]
     if previous_tag == entry.tag and word.chars.isascii() and len(word.chars) == 1:
-        return 0.0, previous_tag
+        return [(0.0, previous_tag)]
     if previous_tag.startswith(_PUNCTUATION_TAG):
         row = model.tag_after[_CLAUSE_START]
     else:
         row = model.tag_after.get(_TRANSITION_TAG_ALIASES.get(previous_tag, previous_tag), {})
-    tag = _TRANSITION_TAG_ALIASES.get(entry.tag, entry.tag)
-    tagged = row.get(tag, _UNSEEN_TRANSITION) * entry.given_tag
-    mixed = _TAGGED_WEIGHT * tagged + (1.0 - _TAGGED_WEIGHT) * entry.unigram
-    return math.log(mixed) - word.cost, entry.tag
+    scores: list[tuple[float, str]] = []
+    for tag, given_tag in entry.tags:
+        tagged = row.get(_TRANSITION_TAG_ALIASES.get(tag, tag), _UNSEEN_TRANSITION) * given_tag
+        mixed = _TAGGED_WEIGHT * tagged + (1.0 - _TAGGED_WEIGHT) * entry.unigram
+        scores.append((math.log(mixed) - word.cost, tag))
+    return scores
 
 
 def _bracket_step(brackets: tuple[int, ...], chars: str) -> tuple[tuple[int, ...], float]:
@@ -533,13 +573,13 @@ def _decode_line(
         for state, (score, _, _, _) in best[start].items():
             previous_tag, brackets = state
             for word in words:
-                word_score, tag = _word_score(model, word, previous_tag)
                 next_brackets, bracket_cost = _bracket_step(brackets, word.chars)
-                total = score + word_score - bracket_cost
-                next_state = (tag, next_brackets)
-                current = best[word.end].get(next_state)
-                if current is None or total > current[0]:
-                    best[word.end][next_state] = (total, start, state, word.chars)
+                for word_score, tag in _word_scores(model, word, previous_tag):
+                    total = score + word_score - bracket_cost
+                    next_state = (tag, next_brackets)
+                    current = best[word.end].get(next_state)
+                    if current is None or total > current[0]:
+                        best[word.end][next_state] = (total, start, state, word.chars)
 
     def final_score(item: tuple[_State, tuple[float, int, _State, str]]) -> float:
         (tag, brackets), (score, _, _, _) = item

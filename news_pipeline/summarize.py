@@ -345,9 +345,7 @@ def _rank_lead_sentences(
         support = _cluster_support(content_tokens(sentence), other_token_sets)
         has_number = 0.1 if re.search(r"\d", sentence) else 0.0
         score = position_prior + 2.0 * support + has_number
-        scored.append(
-            _ScoredSentence(position, sentence, text_length(sentence, language), score)
-        )
+        scored.append(_ScoredSentence(position, sentence, text_length(sentence, language), score))
     return scored
 
 

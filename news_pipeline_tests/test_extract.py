@@ -398,6 +398,16 @@ def test_boilerplate_glued_into_a_one_line_summary_is_cut() -> None:
     )
 
 
+def test_source_prefix_of_a_one_line_summary_is_cut_but_not_a_source_sentence() -> None:
+    rules = load_boilerplate_rules().generic
+    glued = "来源：钛媒体APP AI视频背后的版权风暴还是来了，好莱坞从业者发出预警。"
+    assert (
+        remove_boilerplate(glued, rules) == "AI视频背后的版权风暴还是来了，好莱坞从业者发出预警。"
+    )
+    sentence = "来源：据路透社报道，该公司计划在年内完成新一轮融资，估值将超过千亿美元。"
+    assert remove_boilerplate(sentence, rules) == sentence
+
+
 def test_related_reading_tail_is_cut() -> None:
     rules = load_boilerplate_rules().generic
     text = "\n".join([*ZH_PARAGRAPHS, "相关阅读", "阿里发布新模型", "百度推出红包活动"])

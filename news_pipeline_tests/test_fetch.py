@@ -423,7 +423,9 @@ def test_feed_that_is_not_xml_is_a_parse_error(server: HTTPServer) -> None:
 
 def test_non_html_page_is_not_html(server: HTTPServer) -> None:
     serve_feed(server, [{"title": "T", "link": "/paper.pdf", "pubDate": IN_WINDOW}])
-    server.expect_request("/paper.pdf").respond_with_data(b"%PDF-1.7", content_type="application/pdf")
+    server.expect_request("/paper.pdf").respond_with_data(
+        b"%PDF-1.7", content_type="application/pdf"
+    )
     frame = collect(server, one_source(server))
     row = row_for(items_of(frame), server.url_for("/paper.pdf"))
     assert row["status"] == schema.STATUS_NOT_HTML
@@ -432,7 +434,9 @@ def test_non_html_page_is_not_html(server: HTTPServer) -> None:
 
 GBK_TITLE = "国产大模型发布新版本，推理成本下降"
 GBK_PAGE = (
-    "<html><head><title>" + GBK_TITLE + "</title></head><body><p>"
+    "<html><head><title>"
+    + GBK_TITLE
+    + "</title></head><body><p>"
     + "记者从发布会上获悉，这款模型在多项评测中表现稳定，开发者可以通过开放平台申请试用。" * 5
     + "</p></body></html>"
 )
@@ -625,7 +629,10 @@ def test_one_failing_source_leaves_the_others_intact(server: HTTPServer) -> None
         ]
     )
     frame = collect(
-        server, sources, max_retries=1, allowed_private_hosts=[f"127.0.0.1:{server.port}", "127.0.0.1:9"]
+        server,
+        sources,
+        max_retries=1,
+        allowed_private_hosts=[f"127.0.0.1:{server.port}", "127.0.0.1:9"],
     )
     by_source = {row["source"]: row for row in feed_rows(frame).to_dicts()}
     assert by_source["broken"]["status"] == schema.STATUS_HTTP_ERROR

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from news_pipeline.fetch import (
-    FetchSettings,
     Fetcher,
+    FetchSettings,
     _StreamDecoder,
     blocked_ip_reason,
     decode_document,
@@ -124,7 +124,7 @@ def test_decode_header_wins_but_only_if_it_fits() -> None:
 
 
 def test_decode_bom_and_big5_detection() -> None:
-    assert decode_document("\ufeffhello 你好".encode("utf-8-sig"), "gbk").text == "hello 你好"
+    assert decode_document("hello 你好".encode("utf-8-sig"), "gbk").text == "hello 你好"
     sentence = "臺灣的研究團隊今天發表新的語言模型，並開放學術界免費使用。" * 4
     decoded = decode_document(sentence.encode("big5"), None)
     assert decoded.text == sentence
