@@ -128,8 +128,10 @@ def main() -> None:
     fetched = ok_pages + raw.filter(pl.col("record_kind") == "feed").height
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
-        f"hosts={len(hosts)} pages/host={arguments.pages} max_concurrency={settings.max_concurrency}"
-        f" per_host={settings.per_host_concurrency} delay={settings.per_host_min_delay_seconds}s"
+        f"hosts={len(hosts)} pages/host={arguments.pages}"
+        f" max_concurrency={settings.max_concurrency}"
+        f" per_host={settings.per_host_concurrency}"
+        f" delay={settings.per_host_min_delay_seconds}s"
     )
     print(
         f"items={items.height} ok={ok_pages} statuses={dict(items['status'].value_counts().rows())}"
@@ -142,7 +144,7 @@ def main() -> None:
         f" frame={raw.estimated_size() / 2**20:.1f} MiB"
     )
     summary = source_summary(raw)
-    print(f"slowest source fetch seconds (summed): {summary['seconds'].max():.2f}")
+    print(f"request seconds per source (summed): max {summary['seconds'].max():.2f}")
 
 
 if __name__ == "__main__":

@@ -47,7 +47,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from news_pipeline import schema
-from news_pipeline.summarize import content_tokens, extract_key_facts, summarize_story
+from news_pipeline.summarize import (
+    content_tokens,
+    extract_key_facts,
+    split_sentences,
+    summarize_story,
+)
 
 __all__ = [
     "CategorizeSettings",
@@ -171,7 +176,7 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
 class CategorizeSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ai_relevance_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    ai_relevance_threshold: float = Field(default=0.3, ge=0.0, le=1.0)
     headline_count: int = 5
     section_importance_floor: float = 3.5
     summary_budget_chars: int = Field(default=120, gt=0)
@@ -459,11 +464,33 @@ def _row_title(row: dict[str, Any]) -> str:
     return row.get("title") or row.get("listed_title") or ""
 
 
+def _site_furniture(groups: dict[tuple[date, str], list[dict[str, Any]]]) -> set[str]:
+    """Sentences found in the texts of two or more different stories of the same day.
+
+    Two separate events do not share a sentence word for word; a portal's slogan, app
+    advert or tag line does, so such sentences are kept out of summaries and key facts.
+    """
+    stories_of: dict[tuple[date, str], set[str]] = defaultdict(set)
+    for (day, story_id), rows in groups.items():
+        for row in rows:
+            for sentence in split_sentences(_row_text(row)):
+                if len(sentence) >= 6:
+                    stories_of[(day, sentence)].add(story_id)
+    return {sentence for (_, sentence), stories in stories_of.items() if len(stories) >= 2}
+
+
+def _without(text: str, furniture: set[str]) -> str:
+    if not furniture:
+        return text
+    return "\n".join(s for s in split_sentences(text) if s not in furniture)
+
+
 def _categorize_one(
     rows: list[dict[str, Any]],
     taxonomy: Taxonomy,
     settings: CategorizeSettings,
     timezone: str,
+    furniture: set[str],
 ) -> dict[str, Any]:
     lead = _pick_lead(rows)
     others = sorted(
@@ -491,16 +518,17 @@ def _categorize_one(
         text_chars=len(lead_text),
     )
 
-    other_texts = [_row_text(row) for row in others]
+    other_texts = [_without(_row_text(row), furniture) for row in others]
+    clean_lead_text = _without(lead_text, furniture)
     language = lead.get("language") or ""
     summary = summarize_story(
-        lead_text,
+        clean_lead_text,
         other_texts,
         language,
         budget_chars=settings.summary_budget_chars,
         budget_words=settings.summary_budget_words,
     )
-    key_facts = _story_key_facts(lead_text, other_texts, language, settings.max_key_facts)
+    key_facts = _story_key_facts(clean_lead_text, other_texts, language, settings.max_key_facts)
 
     return {
         "partition_date": lead["partition_date"],
@@ -580,7 +608,11 @@ def categorize_stories(
     groups: dict[tuple[date, str], list[dict[str, Any]]] = defaultdict(list)
     for row in eligible.iter_rows(named=True):
         groups[(row["partition_date"], row["story_id"])].append(row)
-    items = [_categorize_one(groups[key], taxonomy, settings, timezone) for key in sorted(groups)]
+    furniture = _site_furniture(groups)
+    items = [
+        _categorize_one(groups[key], taxonomy, settings, timezone, furniture)
+        for key in sorted(groups)
+    ]
     _assign_tiers(items, settings)
     items.sort(key=lambda item: (item["partition_date"], -item["importance"], item["story_id"]))
     if not items:

@@ -21,7 +21,6 @@ stored rows decide this, so re-running a day gives the same result in any order.
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -320,14 +319,16 @@ def estimated_jaccard(signatures: np.ndarray, pairs: np.ndarray) -> np.ndarray:
 
 # ---- same-event anchors ---------------------------------------------------------------------
 
-_LATIN_TOKEN_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*")
-_NUMBER_RE = re.compile(
-    r"(\d+(?:[.,]\d+)*)\s?(%|万亿|亿|万|千|百|trillion|billion|million|thousand|bn|[KkMmBbTt](?![A-Za-z]))?"
+_LATIN_TOKEN_PATTERN = r"[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*"
+# a number, then an optional unit; (?-u:\b) lets "397B参数" end the unit at the CJK character
+_NUMBER_PATTERN = (
+    r"\d+(?:[.,]\d+)*\s?(?:%|万亿|亿|万|千|百|"
+    r"(?i:trillion|billion|million|thousand|bn|[kmbt])(?-u:\b))?"
 )
-_CJK_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_LATIN_WORD_RE = re.compile(r"[a-z][a-z0-9]+")
+_UNIT_PATTERN = r"(%|万亿|亿|万|千|百|trillion|billion|million|thousand|bn|[kmbt])$"
+_CJK_RUN_PATTERN = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
+_LATIN_WORD_PATTERN = r"[a-z][a-z0-9]+"
 _UNIT_SCALE = {
-    "%": 0.0,
     "万亿": 1e12,
     "亿": 1e8,
     "万": 1e4,
@@ -344,83 +345,437 @@ _UNIT_SCALE = {
     "t": 1e12,
 }
 STOPWORDS = frozenset(
-    """a an the and or but of to in on at for with by from as is are was were be been has have
-    had it its this that these those their they he she we you i our his her not no new more most
-    than then into over after before about says said will would can could may might also just
-    what which who whom when where why how all any each other some such only own same so too very
-    one two three first last up out off down us year years today week month monday tuesday
-    wednesday thursday friday saturday sunday january february march april june july august
-    september october november december jan feb mar apr jun jul aug sep sept oct nov dec mr ms
-    according while because if there here via per model models ai""".split()
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "by",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "has",
+        "have",
+        "had",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "their",
+        "they",
+        "he",
+        "she",
+        "we",
+        "you",
+        "i",
+        "our",
+        "his",
+        "her",
+        "not",
+        "no",
+        "new",
+        "more",
+        "most",
+        "than",
+        "then",
+        "into",
+        "over",
+        "after",
+        "before",
+        "about",
+        "says",
+        "said",
+        "will",
+        "would",
+        "can",
+        "could",
+        "may",
+        "might",
+        "also",
+        "just",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "when",
+        "where",
+        "why",
+        "how",
+        "all",
+        "any",
+        "each",
+        "other",
+        "some",
+        "such",
+        "only",
+        "own",
+        "same",
+        "so",
+        "too",
+        "very",
+        "one",
+        "two",
+        "three",
+        "first",
+        "last",
+        "up",
+        "out",
+        "off",
+        "down",
+        "us",
+        "year",
+        "years",
+        "today",
+        "week",
+        "month",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "mr",
+        "ms",
+        "according",
+        "while",
+        "because",
+        "if",
+        "there",
+        "here",
+        "via",
+        "per",
+        "model",
+        "models",
+        "ai",
+    ]
 )
+# Capitalised words that name no particular actor: sentence starts, titles, generic nouns.
+GENERIC_NAME_WORDS = STOPWORDS | frozenset(
+    [
+        "group",
+        "inc",
+        "corp",
+        "co",
+        "ltd",
+        "company",
+        "companies",
+        "ceo",
+        "cto",
+        "chief",
+        "executive",
+        "president",
+        "founder",
+        "association",
+        "institute",
+        "university",
+        "lab",
+        "labs",
+        "team",
+        "news",
+        "report",
+        "reports",
+        "reporting",
+        "editing",
+        "spring",
+        "festival",
+        "gala",
+        "lunar",
+        "chinese",
+        "china",
+        "american",
+        "america",
+        "united",
+        "states",
+        "u.s",
+        "us",
+        "uk",
+        "eu",
+        "european",
+        "india",
+        "indian",
+        "global",
+        "world",
+        "national",
+        "international",
+        "tech",
+        "technology",
+        "technologies",
+        "its",
+        "it's",
+        "read",
+        "sign",
+        "subscribe",
+        "open",
+        "source",
+        "pro",
+        "lite",
+        "mini",
+        "max",
+        "plus",
+        "ultra",
+        "app",
+        "apps",
+        "api",
+    ]
+)
+# Chinese names of actors and products, mapped to the words English reports use, so one event
+# reported in both languages shares its anchors.
+ENTITY_ALIASES: dict[str, str] = {
+    "字节跳动": "bytedance",
+    "字节": "bytedance",
+    "阿里巴巴": "alibaba",
+    "阿里": "alibaba",
+    "通义": "alibaba",
+    "千问": "qwen",
+    "豆包": "doubao",
+    "腾讯": "tencent",
+    "元宝": "yuanbao",
+    "百度": "baidu",
+    "文心": "ernie",
+    "智谱": "zhipu",
+    "月之暗面": "moonshot",
+    "深度求索": "deepseek",
+    "蚂蚁集团": "ant",
+    "蚂蚁": "ant",
+    "京东": "jd",
+    "美团": "meituan",
+    "华为": "huawei",
+    "小米": "xiaomi",
+    "快手": "kuaishou",
+    "可灵": "kling",
+    "商汤": "sensetime",
+    "宇树": "unitree",
+    "银河通用": "galbot",
+    "松延动力": "noetix",
+    "魔法原子": "magiclab",
+    "迪士尼": "disney",
+    "漫威": "marvel",
+    "星球大战": "star wars",
+    "星战": "star wars",
+    "好莱坞": "hollywood",
+    "美国电影协会": "motion picture",
+    "派拉蒙": "paramount",
+    "华纳兄弟": "warner",
+    "索尼": "sony",
+    "谷歌": "google",
+    "微软": "microsoft",
+    "英伟达": "nvidia",
+    "苹果公司": "apple",
+    "特斯拉": "tesla",
+    "马斯克": "musk",
+    "奥尔特曼": "altman",
+    "奥特曼": "altman",
+    "亚马逊": "amazon",
+    "甲骨文": "oracle",
+    "三星": "samsung",
+    "台积电": "tsmc",
+    "英特尔": "intel",
+    "高通": "qualcomm",
+    "塔塔": "tata",
+    "连线": "wired",
+    "梅塔": "meta",
+}
+_ALIAS_PATTERN = "|".join(sorted(map(re.escape, ENTITY_ALIASES), key=len, reverse=True))
 
 
-def _number_anchor(digits: str, unit: str) -> str | None:
-    """Canonical value of a number, so 397B, 397 billion and 3970亿 are one anchor."""
-    try:
-        value = float(digits.replace(",", ""))
-    except ValueError:
-        return None
-    unit_key = unit.lower()
-    if unit_key == "%":
-        return f"p:{value:g}"
-    if not unit_key:
-        is_year = value.is_integer() and 1990 <= value <= 2100
-        if is_year or (value < 100 and "." not in digits):
-            return None
-        if "." in digits and value < 10:
-            return None
-    value *= _UNIT_SCALE.get(unit_key, 1.0)
-    if value <= 0:
-        return None
-    exponent = math.floor(math.log10(value))
-    mantissa = round(value / 10**exponent, 2)
-    return f"n:{mantissa:g}e{exponent}"
-
-
-def anchors_of(text: str) -> set[str]:
-    """Rare, language-neutral facts of a text: numbers with units, versioned names
-    (Qwen3.5, GPT-5.2, GLM-5) and capitalised proper names (DeepSeek, Disney)."""
-    normalised = unicodedata.normalize("NFKC", text)
-    anchors: set[str] = set()
-    for token in _LATIN_TOKEN_RE.findall(normalised):
-        lowered = token.lower().rstrip(".")
-        if any(character.isdigit() for character in lowered):
-            anchors.add(f"i:{lowered}")
-        elif token[0].isupper() and len(token) >= 2 and lowered not in STOPWORDS:
-            anchors.add(f"e:{lowered}")
-    for digits, unit in _NUMBER_RE.findall(normalised):
-        anchor = _number_anchor(digits, unit)
-        if anchor:
-            anchors.add(anchor)
-    return anchors
-
-
-def title_tokens(title: str) -> set[str]:
-    """Character bigrams of CJK runs and content words of Latin text."""
-    normalised = unicodedata.normalize("NFKC", title).lower()
-    tokens: set[str] = set()
-    for run in _CJK_RUN_RE.findall(normalised):
-        if len(run) == 1:
-            tokens.add(f"t:{run}")
-        tokens.update(f"t:{run[index : index + 2]}" for index in range(len(run) - 1))
-    tokens.update(
-        f"t:{word}" for word in _LATIN_WORD_RE.findall(normalised) if word not in STOPWORDS
+def _latin_anchors(tokens: pl.DataFrame) -> pl.DataFrame:
+    """i: versioned names (any token with a digit), e: capitalised proper names."""
+    lowered = pl.col("token").str.to_lowercase().str.strip_chars_end(".")
+    tokens = tokens.with_columns(lowered.alias("lowered"))
+    versioned = pl.col("lowered").str.contains(r"\d")
+    proper = (
+        pl.col("token").str.contains(r"^[A-Z]")
+        & (pl.col("lowered").str.len_chars() >= 2)
+        & ~pl.col("lowered").is_in(list(GENERIC_NAME_WORDS))
     )
-    return tokens
+    return pl.concat(
+        [
+            tokens.filter(versioned).select(
+                "doc", "prefix", ("i:" + pl.col("lowered")).alias("anchor")
+            ),
+            tokens.filter(~versioned & proper).select(
+                "doc", "prefix", ("e:" + pl.col("lowered")).alias("anchor")
+            ),
+        ]
+    )
 
 
-def fingerprint_terms(title: str | None, text: str | None, lead_chars: int) -> list[str]:
-    """Terms stored per article: t: title tokens, a: anchors of title+lead, f: facts of the
-    whole article (its anchors, prefixed f: instead)."""
-    title = title or ""
-    text = text or ""
-    lead_anchors = anchors_of(f"{title}\n{text[:lead_chars]}")
-    fact_anchors = anchors_of(f"{title}\n{text}")
-    terms = title_tokens(title)
-    terms.update(f"a:{anchor}" for anchor in lead_anchors)
-    terms.update(f"f:{anchor}" for anchor in fact_anchors)
-    return sorted(terms)
+def _number_anchors(numbers: pl.DataFrame) -> pl.DataFrame:
+    """Canonical values, so 397B, 397 billion and 3970亿 are one anchor (n:397e9); percentages
+    as p:; bare years, small integers and small decimals (dates, counts, versions) dropped."""
+    match = pl.col("token").str.strip_chars()
+    digits = match.str.extract(r"^(\d+(?:[.,]\d+)*)", 1)
+    unit = match.str.to_lowercase().str.extract(_UNIT_PATTERN, 1)
+    numbers = numbers.with_columns(
+        digits.str.replace_all(",", "").cast(pl.Float64, strict=False).alias("value"),
+        digits.str.contains(r"\.").alias("decimal"),
+        unit.alias("unit"),
+    ).drop_nulls("value")
+    bare = pl.col("unit").is_null()
+    year = (pl.col("value") >= 1990) & (pl.col("value") <= 2100) & ~pl.col("decimal")
+    small = ((pl.col("value") < 100) & ~pl.col("decimal")) | (
+        pl.col("decimal") & (pl.col("value") < 10)
+    )
+    numbers = numbers.filter(~(bare & (year | small)) & (pl.col("value") > 0))
+    percent = numbers.filter(pl.col("unit") == "%").select(
+        "doc", "prefix", ("p:" + pl.col("value").round(2).cast(pl.String)).alias("anchor")
+    )
+    scaled = numbers.filter((pl.col("unit") != "%") | bare).with_columns(
+        (
+            pl.col("value")
+            * pl.col("unit").replace_strict(_UNIT_SCALE, default=1.0, return_dtype=pl.Float64)
+        ).alias("scaled")
+    )
+    # three significant digits; the epsilon keeps 1000 from landing on log10 = 2.999...
+    exponent = ((pl.col("scaled").log10() + 1e-9).floor() - 2).cast(pl.Int64)
+    scaled = scaled.with_columns(exponent.alias("exponent")).with_columns(
+        (pl.col("scaled") / pl.lit(10.0).pow(pl.col("exponent")))
+        .round(0)
+        .cast(pl.Int64)
+        .alias("mantissa")
+    )
+    rounded_up = pl.col("mantissa") >= 1000
+    scaled = scaled.with_columns(
+        pl.when(rounded_up).then(pl.col("mantissa") // 10).otherwise(pl.col("mantissa")),
+        pl.when(rounded_up).then(pl.col("exponent") + 1).otherwise(pl.col("exponent")),
+    )
+    value = "n:" + pl.col("mantissa").cast(pl.String) + "e" + pl.col("exponent").cast(pl.String)
+    return pl.concat([percent, scaled.select("doc", "prefix", value.alias("anchor"))])
+
+
+def _title_tokens(titles: pl.DataFrame) -> pl.DataFrame:
+    """t: character bigrams of CJK runs and content words of Latin text in the title."""
+    lowered = titles.select("doc", pl.col("title").str.to_lowercase())
+    runs = (
+        lowered.select("doc", pl.col("title").str.extract_all(_CJK_RUN_PATTERN).alias("run"))
+        .explode("run")
+        .drop_nulls("run")
+    )
+    singles = runs.filter(pl.col("run").str.len_chars() == 1).select(
+        "doc", ("t:" + pl.col("run")).alias("term")
+    )
+    bigrams = (
+        runs.filter(pl.col("run").str.len_chars() >= 2)
+        .with_columns(pl.int_ranges(0, pl.col("run").str.len_chars() - 1).alias("offset"))
+        .explode("offset")
+        .drop_nulls("offset")
+        .select("doc", ("t:" + pl.col("run").str.slice(pl.col("offset"), 2)).alias("term"))
+    )
+    words = (
+        lowered.select("doc", pl.col("title").str.extract_all(_LATIN_WORD_PATTERN).alias("word"))
+        .explode("word")
+        .drop_nulls("word")
+        .filter(~pl.col("word").is_in(list(STOPWORDS)))
+        .select("doc", ("t:" + pl.col("word")).alias("term"))
+    )
+    return pl.concat([singles, bigrams, words])
+
+
+def fingerprint_terms(titles: pl.Series, texts: pl.Series, lead_chars: int) -> pl.Series:
+    """Terms stored per article, all computed by polars in Rust: t: title tokens, a: anchors of
+    title+lead, f: anchors of the whole article (facts, for the new-development rule).
+
+    Anchors are rare, language-neutral facts: numbers with units (n:, p:), versioned names
+    (i:qwen3.5, i:gpt-5.2), capitalised proper names (e:deepseek) and the English names of
+    Chinese actors (字节跳动 -> e:bytedance)."""
+    base = pl.DataFrame(
+        {"title": titles, "text": texts}, schema={"title": pl.String, "text": pl.String}
+    ).select(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("doc"),
+        pl.col("title").fill_null("").str.normalize("NFKC"),
+        pl.col("text").fill_null("").str.normalize("NFKC"),
+    )
+    sources = pl.concat(
+        [
+            base.select(
+                "doc",
+                pl.lit("a:").alias("prefix"),
+                (pl.col("title") + "\n" + pl.col("text").str.slice(0, lead_chars)).alias("source"),
+            ),
+            base.select(
+                "doc",
+                pl.lit("f:").alias("prefix"),
+                (pl.col("title") + "\n" + pl.col("text")).alias("source"),
+            ),
+        ]
+    )
+
+    def extracted(pattern: str) -> pl.DataFrame:
+        return (
+            sources.select(
+                "doc", "prefix", pl.col("source").str.extract_all(pattern).alias("token")
+            )
+            .explode("token")
+            .drop_nulls("token")
+        )
+
+    aliases = (
+        extracted(_ALIAS_PATTERN)
+        .with_columns(
+            pl.col("token")
+            .replace_strict(ENTITY_ALIASES, return_dtype=pl.String)
+            .str.split(" ")
+            .alias("token")
+        )
+        .explode("token")
+        .select("doc", "prefix", ("e:" + pl.col("token")).alias("anchor"))
+    )
+    anchors = pl.concat(
+        [
+            _latin_anchors(extracted(_LATIN_TOKEN_PATTERN)),
+            aliases,
+            _number_anchors(extracted(_NUMBER_PATTERN)),
+        ]
+    ).select("doc", (pl.col("prefix") + pl.col("anchor")).alias("term"))
+    terms = pl.concat([_title_tokens(base.select("doc", "title")), anchors]).unique()
+    grouped = terms.group_by("doc").agg(pl.col("term").sort())
+    return (
+        base.select("doc")
+        .join(grouped, on="doc", how="left", maintain_order="left")
+        .select(pl.col("term").fill_null(pl.lit([], dtype=pl.List(pl.String))))
+        .to_series()
+        .alias(TERMS_COLUMN)
+    )
 
 
 def same_event_pairs(terms: list[list[str]], settings: DedupeSettings) -> pl.DataFrame:
@@ -570,16 +925,7 @@ def _ensure_fingerprints(frame: pl.DataFrame, settings: DedupeSettings) -> pl.Da
             pl.when(needs["sig"]).then(computed).otherwise(pl.col(SIGNATURE_COLUMN))
         )
     if needs["terms"].any():
-        computed_terms = pl.Series(
-            TERMS_COLUMN,
-            [
-                fingerprint_terms(title, text, settings.lead_chars)
-                for title, text in zip(
-                    _titles(frame).to_list(), frame["text"].to_list(), strict=True
-                )
-            ],
-            dtype=pl.List(pl.String),
-        )
+        computed_terms = fingerprint_terms(_titles(frame), frame["text"], settings.lead_chars)
         frame = frame.with_columns(
             pl.when(needs["terms"]).then(computed_terms).otherwise(pl.col(TERMS_COLUMN))
         )
@@ -705,7 +1051,7 @@ def _dedupe_one_day(
 def _group_stories(
     members: pl.DataFrame, history: pl.DataFrame, day: date | None, settings: DedupeSettings
 ) -> pl.DataFrame:
-    """Story columns for today's members (row id keyed), seen_before applied."""
+    """Story columns for today's members (keyed by _row), seen_before applied."""
     members = members.drop("story_id", "is_lead", "story_size", "match_reason")
     earlier = history.filter(
         pl.col("excluded_reason").is_null()
@@ -721,35 +1067,43 @@ def _group_stories(
         )
     earlier = _ensure_fingerprints(earlier, settings)
     today_count = members.height
-    pool_signatures = np.zeros((today_count + earlier.height, settings.num_perm), dtype=np.uint32)
-    if today_count:
-        pool_signatures[:today_count] = np.asarray(
-            members[SIGNATURE_COLUMN].to_list(), dtype=np.uint32
-        ).reshape(today_count, settings.num_perm)
-    if earlier.height:
-        pool_signatures[today_count:] = np.asarray(
-            earlier[SIGNATURE_COLUMN].to_list(), dtype=np.uint32
-        ).reshape(earlier.height, settings.num_perm)
-    hashes = members["text_hash"].to_list() + earlier["text_hash"].to_list()
-    terms = members[TERMS_COLUMN].to_list() + earlier[TERMS_COLUMN].to_list()
-    usable = np.array([value is not None for value in hashes], dtype=bool)
-    involves = np.zeros(len(hashes), dtype=bool)
-    involves[:today_count] = True
-    edges = find_edges(pool_signatures, usable, hashes, terms, involves, settings)
+    pool = pl.concat(
+        [
+            members.select(SIGNATURE_COLUMN, TERMS_COLUMN, "text_hash"),
+            earlier.select(SIGNATURE_COLUMN, TERMS_COLUMN, "text_hash"),
+        ],
+        how="vertical_relaxed",
+    )
+    signatures = np.zeros((pool.height, settings.num_perm), dtype=np.uint32)
+    if pool.height:
+        signatures[:] = np.asarray(pool[SIGNATURE_COLUMN].to_list(), dtype=np.uint32).reshape(
+            pool.height, settings.num_perm
+        )
+    hashes = pool["text_hash"].to_list()
+    usable = pool["text_hash"].is_not_null().to_numpy()
+    involves = np.arange(pool.height) < today_count
+    edges = find_edges(signatures, usable, hashes, pool[TERMS_COLUMN].to_list(), involves, settings)
 
-    within = (edges.pairs[:, 0] < today_count) & (edges.pairs[:, 1] < today_count)
-    labels = connected_components(today_count, edges.pairs[within])
+    within = edges.pairs[:, 1] < today_count
+    components = connected_components(today_count, edges.pairs[within])
+    seen_story = _seen_before(
+        components, members[TERMS_COLUMN], earlier, edges, today_count, settings
+    )
+    # a story splits into the part that is reported and the part excluded as seen_before
+    group_key = components * 2 + np.array([story is not None for story in seen_story])
+    same_group = group_key[edges.pairs[within, 0]] == group_key[edges.pairs[within, 1]]
+    group_pairs = edges.pairs[within][same_group]
+    group_reasons = edges.reasons[within][same_group]
     best_reason = np.full(today_count, len(EDGE_RANK), dtype=np.int64)
     for column in (0, 1):
-        np.minimum.at(best_reason, edges.pairs[within, column], edges.reasons[within])
-
+        np.minimum.at(best_reason, group_pairs[:, column], group_reasons)
     reason_names = [*EDGE_RANK.keys(), MATCH_LEAD]
-    text_length = members["text"].fill_null("").str.len_chars()
+
     stories = members.with_columns(
-        pl.Series("_doc", np.arange(today_count, dtype=np.int64)),
-        pl.Series("_component", labels),
-        pl.Series("_best_reason", best_reason),
-        text_length.alias("_length"),
+        pl.Series("_group", group_key, dtype=pl.Int64),
+        pl.Series("_best_reason", best_reason, dtype=pl.Int64),
+        pl.Series("excluded_detail", seen_story, dtype=pl.String),
+        members["text"].fill_null("").str.len_chars().alias("_length"),
     )
     lead_order = [
         pl.col("source_weight").fill_null(0.0),
@@ -761,39 +1115,34 @@ def _group_stories(
     ranked = stories.sort(
         lead_order, descending=[True, True, False, False, False], nulls_last=True
     ).with_columns(
-        (pl.int_range(pl.len()).over("_component") == 0).alias("is_lead"),
-        pl.len().over("_component").cast(pl.Int64).alias("story_size"),
-    )
-    earliest = (
-        ranked.sort("published_at", "canonical_url", nulls_last=True)
-        .group_by("_component", maintain_order=True)
-        .agg(pl.col("canonical_url").first().alias("_earliest_url"))
+        (pl.int_range(pl.len()).over("_group") == 0).alias("is_lead"),
+        pl.len().over("_group").cast(pl.Int64).alias("story_size"),
     )
     partition = day or date(1970, 1, 1)
-    earliest = earliest.with_columns(
-        pl.col("_earliest_url")
-        .map_elements(lambda url: story_id_for(partition, url), return_dtype=pl.String)
-        .alias("story_id")
+    earliest = (
+        ranked.sort("published_at", "canonical_url", nulls_last=True)
+        .group_by("_group", maintain_order=True)
+        .agg(pl.col("canonical_url").first().alias("_earliest_url"))
+        .with_columns(
+            pl.col("_earliest_url")
+            .map_elements(lambda url: story_id_for(partition, url), return_dtype=pl.String)
+            .alias("story_id")
+        )
     )
-    ranked = ranked.join(earliest.select("_component", "story_id"), on="_component")
+    ranked = ranked.join(earliest.select("_group", "story_id"), on="_group")
     ranked = ranked.with_columns(
         pl.when(pl.col("is_lead"))
         .then(pl.lit(MATCH_LEAD))
         .otherwise(
-            pl.col("_best_reason").map_elements(
-                lambda rank: reason_names[min(rank, len(reason_names) - 1)],
-                return_dtype=pl.String,
+            pl.col("_best_reason").replace_strict(
+                list(range(len(reason_names))), reason_names, return_dtype=pl.String
             )
         )
-        .alias("match_reason")
-    )
-    seen = _seen_before(ranked, earlier, edges, today_count, settings)
-    ranked = ranked.join(seen, on="_component", how="left").with_columns(
-        pl.when(pl.col("_seen_story").is_not_null())
+        .alias("match_reason"),
+        pl.when(pl.col("excluded_detail").is_not_null())
         .then(pl.lit(REASON_SEEN_BEFORE))
         .otherwise(pl.lit(None, dtype=pl.String))
         .alias("excluded_reason"),
-        pl.col("_seen_story").alias("excluded_detail"),
     )
     return ranked.select(
         "_row",
@@ -811,38 +1160,38 @@ def _group_stories(
 
 
 def _seen_before(
-    today: pl.DataFrame,
+    components: np.ndarray,
+    today_terms: pl.Series,
     earlier: pl.DataFrame,
     edges: Edges,
     today_count: int,
     settings: DedupeSettings,
-) -> pl.DataFrame:
-    """Per today's component: the earlier story it repeats, or null (none, or new development)."""
-    empty = pl.DataFrame(schema={"_component": pl.Int64, "_seen_story": pl.String})
-    cross = (edges.pairs[:, 0] < today_count) & (edges.pairs[:, 1] >= today_count)
-    if not cross.any() or earlier.height == 0:
-        return empty
+) -> list[str | None]:
+    """Per today's article: the earlier story_id it repeats, or None.
+
+    A story linked to an earlier story is a repeat unless its titles and leads carry at
+    least novelty_min_new_facts anchors found nowhere in the earlier story's articles; an
+    article that is itself a copy (same text or near-duplicate) of an earlier article is a
+    repeat even inside a new development."""
+    cross = edges.pairs[:, 1] >= today_count
+    if not cross.any():
+        return [None] * today_count
+    old_rows = earlier.with_row_index("old").select(
+        pl.col("old").cast(pl.Int64), "story_id", "partition_date", TERMS_COLUMN
+    )
     links = pl.DataFrame(
         {
             "doc": edges.pairs[cross, 0],
             "old": edges.pairs[cross, 1] - today_count,
+            "reason": edges.reasons[cross],
         }
-    )
-    old_rows = earlier.with_row_index("old").select(
-        pl.col("old").cast(pl.Int64), "story_id", "partition_date", TERMS_COLUMN
-    )
-    today_docs = today.select(
-        pl.col("_doc").cast(pl.Int64).alias("doc"), pl.col("_component").cast(pl.Int64)
-    )
+    ).with_columns(pl.Series("component", components[edges.pairs[cross, 0]], dtype=pl.Int64))
+    links = links.join(old_rows.select("old", "story_id", "partition_date"), on="old")
+    preference = ["links", "partition_date", "story_id"]
     story_links = (
-        links.join(today_docs, on="doc")
-        .join(old_rows.select("old", "story_id", "partition_date"), on="old")
-        .group_by("_component", "story_id", "partition_date")
+        links.group_by("component", "story_id", "partition_date")
         .agg(pl.len().alias("links"))
-        .sort(
-            ["_component", "links", "partition_date", "story_id"],
-            descending=[False, True, True, False],
-        )
+        .sort(["component", *preference], descending=[False, True, True, False])
     )
     old_facts = (
         old_rows.explode(TERMS_COLUMN)
@@ -850,31 +1199,49 @@ def _seen_before(
         .select("story_id", pl.col(TERMS_COLUMN).str.slice(2).alias("fact"))
         .unique()
     )
-    matched_facts = (
-        story_links.select("_component", "story_id")
+    known_facts = (
+        story_links.select("component", "story_id")
         .join(old_facts, on="story_id")
-        .select("_component", "fact")
+        .select("component", "fact")
         .unique()
     )
-    new_anchors = (
-        today.select(pl.col("_component").cast(pl.Int64), TERMS_COLUMN)
-        .explode(TERMS_COLUMN)
-        .filter(pl.col(TERMS_COLUMN).str.starts_with("a:"))
-        .select("_component", pl.col(TERMS_COLUMN).str.slice(2).alias("fact"))
+    today_anchors = (
+        pl.DataFrame(
+            {"component": components, "term": today_terms},
+            schema={"component": pl.Int64, "term": pl.List(pl.String)},
+        )
+        .explode("term")
+        .filter(pl.col("term").str.starts_with("a:"))
+        .select("component", pl.col("term").str.slice(2).alias("fact"))
         .unique()
-        .join(matched_facts, on=["_component", "fact"], how="anti")
-        .group_by("_component")
+    )
+    new_facts = (
+        today_anchors.join(known_facts, on=["component", "fact"], how="anti")
+        .group_by("component")
         .agg(pl.len().alias("new_facts"))
     )
-    chosen = story_links.group_by("_component", maintain_order=True).agg(
-        pl.col("story_id").first().alias("_seen_story")
+    repeated = (
+        story_links.group_by("component", maintain_order=True)
+        .agg(pl.col("story_id").first().alias("repeats"))
+        .join(new_facts, on="component", how="left")
+        .filter(pl.col("new_facts").fill_null(0) < settings.novelty_min_new_facts)
     )
-    chosen = chosen.join(new_anchors, on="_component", how="left").with_columns(
-        pl.col("new_facts").fill_null(0)
+    copies = (
+        links.filter(pl.col("reason") <= EDGE_RANK[MATCH_NEAR_DUPLICATE])
+        .group_by("doc", "story_id", "partition_date")
+        .agg(pl.len().alias("links"))
+        .sort(["doc", *preference], descending=[False, True, True, False])
+        .group_by("doc", maintain_order=True)
+        .agg(pl.col("story_id").first().alias("copy_of"))
     )
-    return chosen.filter(pl.col("new_facts") < settings.novelty_min_new_facts).select(
-        "_component", "_seen_story"
+    per_doc = (
+        pl.DataFrame({"doc": np.arange(today_count), "component": components})
+        .with_columns(pl.col("doc").cast(pl.Int64), pl.col("component").cast(pl.Int64))
+        .join(repeated.select("component", "repeats"), on="component", how="left")
+        .join(copies, on="doc", how="left")
+        .sort("doc")
     )
+    return per_doc.select(pl.coalesce("repeats", "copy_of"))["repeats"].to_list()
 
 
 def evaluate_pairs(

@@ -20,7 +20,7 @@ import re
 import socket
 import time
 import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -32,6 +32,7 @@ from urllib.robotparser import RobotFileParser
 from zoneinfo import ZoneInfo
 
 import feedparser
+import httpcore
 import httpx
 import polars as pl
 import zstandard
@@ -59,7 +60,14 @@ _METADATA_ADDRESSES = frozenset(
 
 
 class FetchSettings(BaseModel):
-    """Politeness, limits and policy of one fetch run."""
+    """Politeness, limits and policy of one fetch run.
+
+    Timeouts: `connect_timeout` and `read_timeout` (seconds without a byte) per socket
+    operation; `total_timeout` bounds one request/response exchange (time queued behind
+    the politeness gates does not count). `max_body_bytes` counts decoded bytes.
+    `allowed_private_hosts` lists "host" or "host:port" entries that may be fetched even
+    though they resolve to loopback/private addresses.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -130,6 +138,84 @@ def host_is_listed(host: str, port: int, allowed_hosts: list[str]) -> bool:
 
 def default_port(url_parts: Any) -> int:
     return url_parts.port or (443 if url_parts.scheme == "https" else 80)
+
+
+class AddressPolicy:
+    """Which hosts may be connected to, decided on the IPs a host name resolves to."""
+
+    def __init__(self, allow_private_addresses: bool, allowed_private_hosts: list[str]) -> None:
+        self.allow_private_addresses = allow_private_addresses
+        self.allowed_private_hosts = allowed_private_hosts
+
+    def exempt(self, host: str, port: int) -> bool:
+        return self.allow_private_addresses or host_is_listed(
+            host, port, self.allowed_private_hosts
+        )
+
+    async def permitted_addresses(self, host: str, port: int) -> list[str]:
+        """Every address of `host`, or FetchBlocked when any of them is not public."""
+        try:
+            addresses = [ipaddress.ip_address(host.strip("[]"))]
+        except ValueError:
+            loop = asyncio.get_running_loop()
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+        for address in addresses:
+            reason = blocked_ip_reason(address)
+            if reason is not None:
+                raise FetchBlocked(f"address policy: {host} resolves to {address}, a {reason}")
+        return list(dict.fromkeys(str(address) for address in addresses))
+
+
+class GuardedNetworkBackend(httpcore.AsyncNetworkBackend):
+    """Connects only to the addresses the policy approved, resolved at connect time.
+
+    The per-hop check in Fetcher gives a clear "blocked" row before any request; this one
+    closes the gap between that check and the connection (DNS rebinding), because the
+    socket is opened to the very IP that was checked.
+    """
+
+    def __init__(self, policy: AddressPolicy) -> None:
+        self._policy = policy
+        self._inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        if self._policy.exempt(host, port):
+            targets = [host]
+        else:
+            targets = await self._policy.permitted_addresses(host, port)
+        last_error: Exception | None = None
+        for target in targets:
+            try:
+                return await self._inner.connect_tcp(
+                    target,
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
+                last_error = error
+        assert last_error is not None
+        raise last_error
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise FetchBlocked("unix sockets are not fetched")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
 
 
 # ---- charset ------------------------------------------------------------------------------
@@ -272,7 +358,7 @@ class _BodyTooLarge(Exception):
     pass
 
 
-class _Blocked(Exception):
+class FetchBlocked(Exception):
     pass
 
 
@@ -280,7 +366,7 @@ class _UnsupportedEncoding(Exception):
     pass
 
 
-class _StreamDecoder:
+class BoundedStreamDecoder:
     """Content-Encoding decoder that never inflates more than one chunk at a time.
 
     httpx's own decoders inflate a whole network read at once; a 64 KiB read of a gzip
@@ -357,6 +443,13 @@ class FetchResult:
 
 
 @dataclass
+class _Clock:
+    """Time spent in requests proper (not queued behind politeness gates)."""
+
+    seconds: float = 0.0
+
+
+@dataclass
 class _Response:
     status_code: int
     headers: httpx.Headers
@@ -417,7 +510,8 @@ class Fetcher:
     ) -> None:
         self.client = client
         self.settings = settings
-        self.allow_private_addresses = allow_private_addresses
+        self.policy = AddressPolicy(allow_private_addresses, settings.allowed_private_hosts)
+        self._address_verdicts: dict[tuple[str, int], str | None] = {}
         self.cached: dict[str, CachedResponse] = cached if cached is not None else {}
         self.fresh: list[CachedResponse] = []
         self._global = asyncio.Semaphore(settings.max_concurrency)
@@ -444,21 +538,16 @@ class Fetcher:
         if not host:
             return "URL has no host"
         port = default_port(parts)
-        if self.allow_private_addresses or host_is_listed(
-            host, port, self.settings.allowed_private_hosts
-        ):
+        if self.policy.exempt(host, port):
             return None
-        try:
-            addresses = [ipaddress.ip_address(host)]
-        except ValueError:
-            loop = asyncio.get_running_loop()
-            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-            addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
-        for address in addresses:
-            reason = blocked_ip_reason(address)
-            if reason is not None:
-                return f"address policy: {host} resolves to {address}, a {reason}"
-        return None
+        key = (host, port)
+        if key not in self._address_verdicts:
+            try:
+                await self.policy.permitted_addresses(host, port)
+                self._address_verdicts[key] = None
+            except FetchBlocked as blocked:
+                self._address_verdicts[key] = str(blocked)
+        return self._address_verdicts[key]
 
     async def _robots_for(self, url: str) -> RobotFileParser | str:
         parts = urlsplit(url)
@@ -504,35 +593,46 @@ class Fetcher:
         self, url: str, *, check_robots: bool = True, max_bytes: int | None = None
     ) -> FetchResult:
         """GET a URL, following redirects by hand so every hop passes the policy."""
-        started = time.perf_counter()
+        clock = _Clock()
         result = FetchResult(url=url, status=schema.STATUS_FETCH_ERROR)
         try:
-            async with asyncio.timeout(self.settings.total_timeout):
-                await self._fetch_into(result, url, check_robots, max_bytes)
+            await self._fetch_into(result, url, check_robots, max_bytes, clock)
         except TimeoutError:
             result.status = schema.STATUS_TIMEOUT
-            result.error = f"total timeout of {self.settings.total_timeout:g}s exceeded"
+            result.error = f"response not complete within {self.settings.total_timeout:g}s"
         except httpx.TimeoutException as error:
             result.status = schema.STATUS_TIMEOUT
             result.error = f"{type(error).__name__}: {error}".rstrip(": ")
         except _BodyTooLarge as error:
             result.status = schema.STATUS_TOO_LARGE
             result.error = str(error)
-        except _Blocked as error:
+        except FetchBlocked as error:
             result.status = schema.STATUS_BLOCKED
             result.error = str(error)
-        except (httpx.HTTPError, OSError, _UnsupportedEncoding, zlib.error) as error:
+        except (
+            httpx.HTTPError,
+            httpx.InvalidURL,
+            httpx.StreamError,
+            OSError,
+            _UnsupportedEncoding,
+            zlib.error,
+            zstandard.ZstdError,
+            UnicodeError,
+            ValueError,
+        ) as error:
             result.status = schema.STATUS_FETCH_ERROR
             result.error = f"{type(error).__name__}: {error}".rstrip(": ")
-        except (zstandard.ZstdError, UnicodeError, ValueError) as error:
-            result.status = schema.STATUS_FETCH_ERROR
-            result.error = f"{type(error).__name__}: {error}".rstrip(": ")
-        result.elapsed_ms = (time.perf_counter() - started) * 1000
+        result.elapsed_ms = clock.seconds * 1000
         result.fetched_at = datetime.now(UTC)
         return result
 
     async def _fetch_into(
-        self, result: FetchResult, url: str, check_robots: bool, max_bytes: int | None
+        self,
+        result: FetchResult,
+        url: str,
+        check_robots: bool,
+        max_bytes: int | None,
+        clock: _Clock,
     ) -> None:
         limit = max_bytes if max_bytes is not None else self.settings.max_body_bytes
         current = url
@@ -543,7 +643,7 @@ class Fetcher:
             if reason is None and check_robots and self.settings.respect_robots:
                 reason = await self._robots_block_reason(current)
             if reason is not None:
-                raise _Blocked(reason if current == url else f"{reason} (after redirect)")
+                raise FetchBlocked(reason if current == url else f"{reason} (after redirect)")
             cached = self.cached.get(current)
             headers = {}
             if cached is not None:
@@ -551,7 +651,7 @@ class Fetcher:
                     headers["If-None-Match"] = cached.etag
                 if cached.last_modified:
                     headers["If-Modified-Since"] = cached.last_modified
-            response = await self._request_with_retries(current, headers, limit)
+            response = await self._request_with_retries(current, headers, limit, clock)
             result.http_status = response.status_code
             result.content_type = response.headers.get("content-type")
             result.etag = response.headers.get("etag")
@@ -604,13 +704,13 @@ class Fetcher:
         return self._random.uniform(ceiling / 2, ceiling)
 
     async def _request_with_retries(
-        self, url: str, headers: dict[str, str], limit: int
+        self, url: str, headers: dict[str, str], limit: int, clock: _Clock
     ) -> _Response:
         """Retry connect errors, 429 and 5xx only; never other 4xx."""
         attempt = 0
         while True:
             try:
-                response = await self._request_once(url, headers, limit)
+                response = await self._request_once(url, headers, limit, clock)
             except (httpx.ConnectError, httpx.ConnectTimeout):
                 if attempt >= self.settings.max_retries:
                     raise
@@ -625,18 +725,25 @@ class Fetcher:
             attempt += 1
             await _pause(delay)
 
-    async def _request_once(self, url: str, headers: dict[str, str], limit: int) -> _Response:
+    async def _request_once(
+        self, url: str, headers: dict[str, str], limit: int, clock: _Clock
+    ) -> _Response:
         parts = urlsplit(url)
         gate = self._gate(parts.hostname or "", default_port(parts))
-        async with (
-            gate.slot(),
-            self._global,
-            self.client.stream("GET", url, headers=headers) as response,
-        ):
-            status = response.status_code
-            if not 200 <= status < 300:
-                return _Response(status, response.headers, None)
-            return _Response(status, response.headers, await read_capped(response, limit))
+        async with gate.slot(), self._global:
+            started = time.perf_counter()
+            try:
+                async with (
+                    asyncio.timeout(self.settings.total_timeout),
+                    self.client.stream("GET", url, headers=headers) as response,
+                ):
+                    status = response.status_code
+                    if not 200 <= status < 300:
+                        return _Response(status, response.headers, None)
+                    body = await read_capped(response, limit)
+                    return _Response(status, response.headers, body)
+            finally:
+                clock.seconds += time.perf_counter() - started
 
 
 async def read_capped(response: httpx.Response, limit: int) -> bytes:
@@ -645,7 +752,7 @@ async def read_capped(response: httpx.Response, limit: int) -> bytes:
     declared_length = response.headers.get("content-length", "")
     if not encoding.strip() and declared_length.isdigit() and int(declared_length) > limit:
         raise _BodyTooLarge(f"Content-Length {declared_length} exceeds {limit} bytes")
-    decoder = _StreamDecoder(encoding)
+    decoder = BoundedStreamDecoder(encoding)
     body = bytearray()
     async for chunk in response.aiter_raw():
         for piece in decoder.feed(chunk):
@@ -659,10 +766,27 @@ def compress_body(body: bytes) -> bytes:
     return zstandard.ZstdCompressor(level=3).compress(body)
 
 
-def make_client(settings: FetchSettings) -> httpx.AsyncClient:
+def make_transport(settings: FetchSettings, policy: AddressPolicy) -> httpx.AsyncHTTPTransport:
+    """httpx transport whose connections go through GuardedNetworkBackend."""
+    transport = httpx.AsyncHTTPTransport(http2=settings.http2, trust_env=False, retries=0)
+    # httpx has no public hook for the network backend; replace its pool with an
+    # equivalent one that has ours (httpx 0.28 keeps the pool in `_pool`).
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=httpx.create_ssl_context(trust_env=False),
+        max_connections=settings.max_concurrency,
+        max_keepalive_connections=settings.max_concurrency,
+        keepalive_expiry=5.0,
+        http1=True,
+        http2=settings.http2,
+        network_backend=GuardedNetworkBackend(policy),
+    )
+    return transport
+
+
+def make_client(settings: FetchSettings, policy: AddressPolicy) -> httpx.AsyncClient:
     """The one client of a collect call; redirects and decoding are handled by Fetcher."""
     return httpx.AsyncClient(
-        http2=settings.http2,
+        transport=make_transport(settings, policy),
         follow_redirects=False,
         trust_env=False,  # an environment proxy would bypass the address policy
         timeout=httpx.Timeout(
@@ -670,10 +794,6 @@ def make_client(settings: FetchSettings) -> httpx.AsyncClient:
             read=settings.read_timeout,
             write=settings.read_timeout,
             pool=settings.total_timeout,
-        ),
-        limits=httpx.Limits(
-            max_connections=settings.max_concurrency,
-            max_keepalive_connections=settings.max_concurrency,
         ),
         headers={
             "User-Agent": settings.user_agent,
@@ -1021,14 +1141,7 @@ class _Collector:
 
     async def _collect_source(self, source: SourceConfig) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
-        try:
-            items = await self._list_source(source, rows)
-        except Exception as error:  # a listing bug must not take other sources down
-            row = self._base_row(source, schema.RECORD_FEED, source.url)
-            row.update(status=schema.STATUS_PARSE_ERROR, error=f"{type(error).__name__}: {error}")
-            rows.append(row)
-            return rows
-        items = _dedupe_items(items)
+        items = _dedupe_items(await self._list_source(source, rows))
         await self._prefetch_cache([item.url for item in items if self._wants_page(item)])
         rows.extend(await asyncio.gather(*(self._item_row(source, item) for item in items)))
         return rows
@@ -1050,8 +1163,8 @@ class _Collector:
             if source.type == "rss":
                 return parse_feed(result.body, result.content_type, base, self.timezone)
             return parse_html_list(result.body, result.content_type, base, source)
-        except (ValueError, UnicodeError) as error:
-            row.update(status=schema.STATUS_PARSE_ERROR, error=str(error))
+        except Exception as error:  # parsers raise assorted errors on hostile input
+            row.update(status=schema.STATUS_PARSE_ERROR, error=f"{type(error).__name__}: {error}")
             return []
 
     async def _list_sitemap(
@@ -1067,8 +1180,8 @@ class _Collector:
             return []
         try:
             listing = parse_sitemap(result.body, result.final_url or url, self.timezone)
-        except ValueError as error:
-            row.update(status=schema.STATUS_PARSE_ERROR, error=str(error))
+        except Exception as error:  # parsers raise assorted errors on hostile input
+            row.update(status=schema.STATUS_PARSE_ERROR, error=f"{type(error).__name__}: {error}")
             return []
         window_start = self.window.start
         items = [
@@ -1132,7 +1245,7 @@ class _Collector:
 
 def _gunzip_capped(body: bytes, limit: int, result: FetchResult) -> bytes | None:
     """Decompress a .xml.gz sitemap without letting it grow past the body cap."""
-    decoder = _StreamDecoder("gzip")
+    decoder = BoundedStreamDecoder("gzip")
     out = bytearray()
     try:
         for piece in decoder.feed(body):
@@ -1182,7 +1295,8 @@ async def collect_raw_articles_async(
     now: datetime | None = None,
 ) -> pl.DataFrame:
     """Async form of collect_raw_articles (one httpx.AsyncClient for the whole call)."""
-    async with make_client(settings) as client:
+    policy = AddressPolicy(sources.allow_private_addresses, settings.allowed_private_hosts)
+    async with make_client(settings, policy) as client:
         fetcher = Fetcher(client, settings, sources.allow_private_addresses)
         collector = _Collector(fetcher, sources, window, now, cache)
         rows = await collector.collect()

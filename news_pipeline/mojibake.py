@@ -69,6 +69,8 @@ _SYMBOL_FREQUENCY: dict[str, float] = {
     "✍": 300,
 }
 # Emoji common in tech-news headings and bullets; any other emoji gets _OTHER_EMOJI_FREQUENCY.
+# Invisible characters that join or restyle the character before them; words pass through them.
+_JOINERS = frozenset({"\ufe0f", "\u200d"})
 _COMMON_EMOJI = (
     "🔍🔎🚀🌊💡📌🔥🤖📊🧠📰🎯🏆🐳📝🔐👀👉💰📈📉📚🛠🎬🎨🎙🏭💻📱🌍🌐😱🙌👍🎉🆕🔗📢📣🗞🧪🦾🔬"
     "🤝🛡💬🧵🧩🎁🔔📅📆🗓📍🏢🏛📦🔧🔑🔒📋📄📖🧭🧰💼💸💵📡🛰🎮🎵🎧📺📷🖥🗣👥👤🌟🏁🚨🚧🙏👏💪🤔😂😅"
@@ -77,6 +79,25 @@ _COMMON_EMOJI_FREQUENCY = 3_000.0
 _OTHER_EMOJI_FREQUENCY = 100.0
 _UNKNOWN_HAN_FREQUENCY = 0.5
 _UNKNOWN_OTHER_FREQUENCY = 5.0
+# Words of AI and technology news that jieba's list (from the early 2010s) lacks, written in
+# Simplified (Traditional text is folded onto it, so Taiwan terms such as 晶片 are listed so).
+_DOMAIN_WORDS = """
+大模型 小模型 基座模型 语言模型 算力 智能体 多模态 提示词 提示工程 英伟达 谷歌 深度学习 机器学习
+强化学习 生成式 预训练 微调 蒸馏 量化 推理 推理成本 推理速度 推测解码 注意力 注意力机制 混合专家
+稀疏 激活参数 参数量 上下文 上下文窗口 长文本 幻觉 开源 闭源 端侧 具身智能 人形机器人 机器狗
+自动驾驶 无人驾驶 数据中心 液冷 散热 芯片 晶片 晶圆 封装 先进封装 高带宽内存 显存 显卡 服务器
+伺服器 算法 演算法 软件 软体 硬件 硬体 程序员 程式 网路 影片 记忆体 资料 云端 云厂商 云服务
+评测 评测集 基准 基准测试 排行榜 榜单 开发者 应用程序 插件 接口 工作流 向量 向量数据库 检索增强
+知识库 聊天机器人 语音助手 文生图 文生视频 视频生成 图像生成 数字人 换脸 声音克隆 深度伪造 合规
+监管 透明度 版权 授权 数据污染 吞吐量 延迟 低延迟 高并发 并发 集群 调度 能耗 吉瓦 兆瓦 千瓦
+电力 电网 算力中心 超算 超级计算机 量子计算 半导体 光刻机 代工 台积电 英特尔 超微 微软 苹果
+亚马逊 字节跳动 阿里巴巴 腾讯 百度 华为 小米 蚂蚁 智谱 月之暗面 深度求索 通义 千问 文心 混元 豆包
+元宝 昇腾 寒武纪 摩尔线程 宇树 迪士尼 好莱坞 编剧 短视频 直播 带货 红包 免单 春晚 出海 投资人
+融资 估值 上市 财报 营收 订阅 付费 定价 降价 价格战 性价比 新创 新创公司 初创公司 独角兽 加速器
+"""
+_DOMAIN_WORD_FREQUENCY = 300.0
+# Words of OpenCC's phrase table that jieba lacks: known to be words, frequency unknown.
+_PHRASE_TABLE_FREQUENCY = 5.0
 _ASCII_FREQUENCY = 5_000.0
 # P(word | tag) given to a Latin word or a number written in ASCII.
 _ASCII_GIVEN_TAG = 1e-4
@@ -84,10 +105,10 @@ _ASCII_GIVEN_TAG = 1e-4
 _CHAR_IN_WORD_WEIGHT = 0.05
 # Cost (natural log) of a character from the other script than the text's own.
 _SCRIPT_MISMATCH_COST = 3.0
-# Costs of a closing bracket with nothing open, and of a bracket left open at the line end.
-_UNMATCHED_CLOSE_COST = 9.0
+# Costs of a bracket that closes nothing or opens one of its kind again (Chinese nests 『』 in
+# 「」, not 「」 in 「」), and of a bracket left open at the line end.
+_UNBALANCED_BRACKET_COST = 9.0
 _UNCLOSED_OPEN_COST = 4.0
-_MAX_BRACKET_DEPTH = 2
 _PUNCTUATION_PAIR_COST = 6.0
 # Mixture weight of the part-of-speech bigram against the plain word unigram, and the
 # probability given to a tag transition jieba's table never saw.
@@ -294,9 +315,8 @@ def _fallback_entry(char: str, total: float) -> _Entry:
     """Entry for a character outside the word list, from its kind and the hand-set table."""
     if char in " \t\r\n":
         return _Entry(1.0, ((_SPACE_TAG, 0.0),))
-    if char.isspace() or unicodedata.category(char) in {"Mn", "Cf"}:
-        frequency = _SYMBOL_FREQUENCY.get(char, _UNKNOWN_OTHER_FREQUENCY)
-        return _Entry(frequency / total, ((_SPACE_TAG, 0.0),))
+    if char in _JOINERS:
+        return _Entry(_SYMBOL_FREQUENCY[char] / total, ((_SPACE_TAG, 0.0),))
     if char.isascii():
         if char.isdigit():
             return _Entry(_ASCII_FREQUENCY / total, ((_NUMBER_TAG, _ASCII_GIVEN_TAG),))
@@ -399,6 +419,12 @@ def _language_model() -> _LanguageModel:
         if len(fields) >= 2 and fields[0]:
             word_freq[fields[0]] = word_freq.get(fields[0], 0.0) + float(fields[1])
             word_tag.setdefault(fields[0], fields[2] if len(fields) > 2 else _UNKNOWN_TAG)
+    for word in _read_opencc_table("STPhrases.txt"):
+        if word not in word_freq:
+            word_freq[word], word_tag[word] = _PHRASE_TABLE_FREQUENCY, "n"
+    for word in _DOMAIN_WORDS.split():
+        if word not in word_freq:
+            word_freq[word], word_tag[word] = _DOMAIN_WORD_FREQUENCY, "n"
     total = sum(word_freq.values())
     tag_total: dict[str, float] = {}
     for word, freq in word_freq.items():
@@ -545,11 +571,9 @@ def _bracket_step(brackets: tuple[int, ...], chars: str) -> tuple[tuple[int, ...
         return brackets, 0.0
     kind, delta = effect
     depth = brackets[kind] + delta
-    cost = 0.0
-    if depth < 0:
-        depth, cost = 0, _UNMATCHED_CLOSE_COST
-    depth = min(depth, _MAX_BRACKET_DEPTH)
-    return brackets[:kind] + (depth,) + brackets[kind + 1 :], cost
+    if depth in (0, 1):
+        return brackets[:kind] + (depth,) + brackets[kind + 1 :], 0.0
+    return brackets, _UNBALANCED_BRACKET_COST
 
 
 _State = tuple[str, tuple[int, ...]]
@@ -602,9 +626,9 @@ def _foreign_script(positions: list[_Position], model: _LanguageModel) -> frozen
             char = position.candidates[0]
             traditional += char in model.traditional_only
             simplified += char in model.simplified_only
-    if traditional >= 3 and traditional > 2 * simplified:
+    if traditional > 2 * simplified:
         return model.simplified_only
-    if simplified >= 3 and simplified > 2 * traditional:
+    if simplified > 2 * traditional:
         return model.traditional_only
     return frozenset()
 

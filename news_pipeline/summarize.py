@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass
 
 __all__ = [
+    "content_tokens",
     "extract_key_facts",
     "is_boilerplate",
-    "content_tokens",
     "split_sentences",
     "summarize_story",
     "text_length",
@@ -95,7 +95,11 @@ def _dot_ends_sentence(text: str, index: int) -> bool:
     """
     after = text[index + 1] if index + 1 < len(text) else ""
     if after and (after.isalnum() or after in "._-/"):
-        return False
+        # "morning.The" (a lost space) still ends a sentence; "3.5", "GPT-5.2", "Node.js" do not.
+        following = text[index + 2] if index + 2 < len(text) else ""
+        lost_space = after.isupper() and following.islower() and text[index - 1 : index].islower()
+        if not lost_space:
+            return False
     match = _WORD_BEFORE_DOT.search(text[:index])
     if match:
         word = match.group(1).lower()
@@ -257,8 +261,13 @@ _BOILERPLATE_PATTERNS = [
     r"版权所有",
     r"版权归",
     r"免责声明",
-    r"炒股就看",
+    r"炒股就",
     r"金麒麟",
+    r"行情研报",
+    r"(?:下载|打开|安装|就用|尽在)[^，。！]{0,12}(?:APP|App|app|客户端)",
+    r"(?:文章)?关键词[:：]",
+    r"标签[:：]",
+    r"^【[^】]{1,12}】$",
     r"24小时滚动播报",
     r"扫码",
     r"二维码",
@@ -284,6 +293,7 @@ _BOILERPLATE_PATTERNS = [
     r"\bterms of (use|service)\b",
     r"\bprivacy policy\b",
     r"^(editing|reporting|additional reporting) by\b",
+    r"^tags?:",
 ]
 _BOILERPLATE_RE = re.compile(
     "|".join(f"(?:{pattern})" for pattern in _BOILERPLATE_PATTERNS), re.IGNORECASE
@@ -307,6 +317,9 @@ def _is_candidate(sentence: str, language: str) -> bool:
 
 
 # ---- summaries ----------------------------------------------------------------------------
+
+
+_RELATIVE_SCORE_FLOOR = 0.6
 
 
 @dataclass(frozen=True)
@@ -359,7 +372,8 @@ def summarize_story(
     """Pick whole lead sentences, best first, until the budget is used; keep text order.
 
     The budget is `budget_chars` characters for Chinese and `budget_words` words otherwise.
-    When no sentence fits, the shortest of the three best is used whole rather than cut.
+    Sentences scoring below 60% of the best are left out even when they would fit. When no
+    sentence fits, the shortest of the three best is used whole rather than cut.
     """
     if not lead_text or not lead_text.strip():
         return ""
@@ -369,10 +383,12 @@ def summarize_story(
         return ""
 
     by_score = sorted(ranked, key=lambda item: (-item.score, item.position))
+    # Filler is worse than a short summary: only sentences close to the best one are added.
+    floor = _RELATIVE_SCORE_FLOOR * by_score[0].score
     chosen: list[_ScoredSentence] = []
     used = 0
     for candidate in by_score:
-        if used + candidate.length <= budget:
+        if candidate.score >= floor and used + candidate.length <= budget:
             chosen.append(candidate)
             used += candidate.length
     if not chosen:

@@ -13,7 +13,13 @@ from dagster import AssetKey, Definitions, build_schedule_context
 from news_pipeline.definitions import daily_report_schedule, defs
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGES = ["raw_articles", "cleaned_articles", "deduped_stories", "categorized_items", "daily_report"]
+STAGES = [
+    "raw_articles",
+    "cleaned_articles",
+    "deduped_stories",
+    "categorized_items",
+    "daily_report",
+]
 
 
 def test_definitions_load_and_form_a_chain() -> None:

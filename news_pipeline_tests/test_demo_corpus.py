@@ -14,7 +14,7 @@ import feedparser
 import httpx
 import pytest
 import yaml
-from selectolax.parser import HTMLParser
+from selectolax.lexbor import LexborHTMLParser
 
 from news_pipeline.demo import (
     BASE_URL_PLACEHOLDER,
@@ -73,7 +73,7 @@ def site_of(listed_url: str) -> str:
 
 
 def article_paragraphs(page_html: str, site: str) -> list[str]:
-    container = HTMLParser(page_html).css_first(ARTICLE_CONTAINERS[site])
+    container = LexborHTMLParser(page_html).css_first(ARTICLE_CONTAINERS[site])
     assert container is not None, f"no article container on a {site} page"
     return [p.text(strip=True) for p in container.css("p") if "class" not in p.attributes]
 
@@ -84,7 +84,7 @@ def decode_page(response: httpx.Response, site: str) -> str:
 
 
 def canonical_of(page_html: str) -> str:
-    link = HTMLParser(page_html).css_first('link[rel="canonical"]')
+    link = LexborHTMLParser(page_html).css_first('link[rel="canonical"]')
     assert link is not None
     return link.attributes["href"] or ""
 
@@ -271,7 +271,9 @@ def test_same_story_from_different_sites_is_told_in_different_words(
     pages: dict[str, httpx.Response], expected: dict[str, Any]
 ) -> None:
     """Apart from declared copies, two sites never share a paragraph of one story."""
-    copies = {frozenset((item["url"], item["copy_of"])) for item in expected["items"] if "copy_of" in item}
+    copies = {
+        frozenset((item["url"], item["copy_of"])) for item in expected["items"] if "copy_of" in item
+    }
     fetched = [item for item in expected["items"] if item["outcome"] != "fetch_failed"]
     for first, second in combinations(fetched, 2):
         if first["story"] != second["story"] or first["source"] == second["source"]:
@@ -332,8 +334,11 @@ def test_counts_per_day_match_the_items_and_the_feeds(
         day_counts[item["outcome"]] += 1
     for day, day_counts in recounted.items():
         day_counts["stories"] = len(
-            {item["story"] for item in expected["items"]
-             if item["day"] == day and item["outcome"] == "story"}
+            {
+                item["story"]
+                for item in expected["items"]
+                if item["day"] == day and item["outcome"] == "story"
+            }
         )
         if day_counts["stories"] == 0:
             del day_counts["stories"]
@@ -347,7 +352,9 @@ def test_every_situation_is_staged(expected: dict[str, Any]) -> None:
     outcomes = Counter(item["outcome"] for item in items)
     assert set(outcomes) == OUTCOMES
     day_one_stories = Counter(
-        item["story"] for item in items if item["day"] == "2026-02-14" and item["outcome"] == "story"
+        item["story"]
+        for item in items
+        if item["day"] == "2026-02-14" and item["outcome"] == "story"
     )
     sources_of_top_story = {
         item["source"] for item in items if item["story"] == day_one_stories.most_common(1)[0][0]
@@ -358,9 +365,7 @@ def test_every_situation_is_staged(expected: dict[str, Any]) -> None:
     assert len({item["url"] for item in items}) >= 30
 
 
-def test_every_file_is_served_without_the_placeholder(
-    base_url: str, client: httpx.Client
-) -> None:
+def test_every_file_is_served_without_the_placeholder(base_url: str, client: httpx.Client) -> None:
     files = sorted(path for path in SITES_DIR.rglob("*") if path.is_file())
     assert len(files) >= 30
     for path in files:
@@ -380,7 +385,9 @@ def test_unknown_paths_are_not_found(base_url: str, client: httpx.Client, path: 
 
 def test_conditional_request_gets_not_modified(base_url: str, client: httpx.Client) -> None:
     first = client.get(f"{base_url}/aizhi/atom.xml")
-    again = client.get(f"{base_url}/aizhi/atom.xml", headers={"If-None-Match": first.headers["etag"]})
+    again = client.get(
+        f"{base_url}/aizhi/atom.xml", headers={"If-None-Match": first.headers["etag"]}
+    )
     assert (first.status_code, again.status_code) == (200, 304)
     assert again.content == b""
 

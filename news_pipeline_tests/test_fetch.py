@@ -268,6 +268,25 @@ def test_stalled_read_times_out(server: HTTPServer, stall_release: threading.Eve
     assert "ReadTimeout" in row["error"]
 
 
+def test_total_timeout_bounds_a_trickling_response(
+    server: HTTPServer, stall_release: threading.Event
+) -> None:
+    def stalling(_request: Request) -> Response:
+        def body() -> Iterator[bytes]:
+            yield b"<html><body>"
+            stall_release.wait()
+            yield b"</body></html>"
+
+        return Response(body(), content_type="text/html")
+
+    serve_feed(server, [{"title": "T", "link": "/slow.html", "pubDate": IN_WINDOW}])
+    server.expect_request("/slow.html").respond_with_handler(stalling)
+    frame = collect(server, one_source(server), read_timeout=30, total_timeout=0.3)
+    row = row_for(items_of(frame), server.url_for("/slow.html"))
+    assert row["status"] == schema.STATUS_TIMEOUT
+    assert "within 0.3s" in row["error"]
+
+
 def test_50_mib_body_is_cut_at_the_cap(server: HTTPServer) -> None:
     sent = {"bytes": 0}
     chunk = b"<p>" + b"x" * (64 * 1024 - 3)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import socket
 import zlib
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -14,9 +15,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from news_pipeline.fetch import (
+    AddressPolicy,
+    BoundedStreamDecoder,
+    FetchBlocked,
     Fetcher,
     FetchSettings,
-    _StreamDecoder,
+    GuardedNetworkBackend,
     blocked_ip_reason,
     decode_document,
     host_is_listed,
@@ -76,7 +80,7 @@ def test_host_allow_list_matching() -> None:
 
 def test_host_names_are_checked_on_their_resolved_address() -> None:
     async def verdicts() -> tuple[str | None, str | None, str | None]:
-        async with make_client(FetchSettings()) as client:
+        async with make_client(FetchSettings(), AddressPolicy(False, [])) as client:
             strict = Fetcher(client, FetchSettings(), allow_private_addresses=False)
             listed = Fetcher(
                 client,
@@ -154,7 +158,7 @@ def test_retry_after_forms() -> None:
     assert parse_retry_after(None, now) is None
 
 
-def _decode_all(decoder: _StreamDecoder, data: bytes, step: int) -> tuple[bytes, int]:
+def _decode_all(decoder: BoundedStreamDecoder, data: bytes, step: int) -> tuple[bytes, int]:
     out = bytearray()
     largest = 0
     for start in range(0, len(data), step):
@@ -168,7 +172,7 @@ def test_stream_decoder_bounds_each_piece() -> None:
     payload = b"\0" * (8 * 1024 * 1024)
     gzip_body = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
     compressed = gzip_body.compress(payload) + gzip_body.flush()
-    out, largest = _decode_all(_StreamDecoder("gzip"), compressed, 64 * 1024)
+    out, largest = _decode_all(BoundedStreamDecoder("gzip"), compressed, 64 * 1024)
     assert out == payload
     assert largest <= 64 * 1024
 
@@ -177,9 +181,9 @@ def test_stream_decoder_raw_and_zlib_deflate() -> None:
     payload = b"deflated body " * 100
     raw = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
     raw_body = raw.compress(payload) + raw.flush()
-    assert _decode_all(_StreamDecoder("deflate"), raw_body, 7)[0] == payload
-    assert _decode_all(_StreamDecoder("deflate"), zlib.compress(payload), 7)[0] == payload
-    assert _decode_all(_StreamDecoder("identity"), payload, 50)[0] == payload
+    assert _decode_all(BoundedStreamDecoder("deflate"), raw_body, 7)[0] == payload
+    assert _decode_all(BoundedStreamDecoder("deflate"), zlib.compress(payload), 7)[0] == payload
+    assert _decode_all(BoundedStreamDecoder("identity"), payload, 50)[0] == payload
 
 
 def test_same_site() -> None:
@@ -188,3 +192,27 @@ def test_same_site() -> None:
     assert not same_site("https://evil.example.net/x", "https://ithome.com/")
     assert same_site("http://127.0.0.1:8000/a", "http://127.0.0.1:8000/list")
     assert not same_site("http://127.0.0.1:8001/a", "http://127.0.0.1:8000/list")
+
+
+def test_guarded_backend_checks_the_address_it_connects_to() -> None:
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    port = listener.getsockname()[1]
+
+    async def attempt(policy: AddressPolicy) -> str:
+        backend = GuardedNetworkBackend(policy)
+        try:
+            stream = await backend.connect_tcp("localhost", port, timeout=5)
+        except FetchBlocked as blocked:
+            return f"blocked: {blocked}"
+        await stream.aclose()
+        return "connected"
+
+    try:
+        strict = asyncio.run(attempt(AddressPolicy(False, [])))
+        listed = asyncio.run(attempt(AddressPolicy(False, [f"localhost:{port}"])))
+    finally:
+        listener.close()
+    assert strict.startswith("blocked: address policy: localhost resolves to")
+    assert listed == "connected"

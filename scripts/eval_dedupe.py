@@ -74,12 +74,53 @@ _ZH_WORDS = list(
     "模型发布开源参数推理算力芯片数据中心智能体机器人融资估值用户市场价格训练视频图像语音"
     "公司宣布表示今天消息显示报道透露计划合作升级版本性能能力成本场景应用开发者平台服务"
 )
-_EN_WORDS = (
-    "model release open source parameters inference compute chip data center agent robot "
-    "funding valuation users market price training video image speech company announced said "
-    "today report plans partnership upgrade version performance capability cost scenario app "
-    "developer platform service launch benchmark startup investors revenue growth research"
-).split()
+_EN_WORDS = [
+    "model",
+    "release",
+    "open",
+    "source",
+    "parameters",
+    "inference",
+    "compute",
+    "chip",
+    "data",
+    "center",
+    "agent",
+    "robot",
+    "funding",
+    "valuation",
+    "users",
+    "market",
+    "price",
+    "training",
+    "video",
+    "image",
+    "speech",
+    "company",
+    "announced",
+    "said",
+    "today",
+    "report",
+    "plans",
+    "partnership",
+    "upgrade",
+    "version",
+    "performance",
+    "capability",
+    "cost",
+    "scenario",
+    "app",
+    "developer",
+    "platform",
+    "service",
+    "launch",
+    "benchmark",
+    "startup",
+    "investors",
+    "revenue",
+    "growth",
+    "research",
+]
 
 
 def synthetic_corpus(count: int, seed: int = 7) -> pl.DataFrame:
@@ -145,7 +186,9 @@ def datasketch_baseline(texts: list[str], settings: DedupeSettings) -> tuple[flo
     matched = 0
     for index, text in enumerate(texts):
         signature = MinHash(num_perm=settings.num_perm, seed=1)
-        signature.update_batch([shingle.encode("utf-8") for shingle in python_shingles(text, settings)])
+        signature.update_batch(
+            [shingle.encode("utf-8") for shingle in python_shingles(text, settings)]
+        )
         if lsh.query(signature):
             matched += 1
         lsh.insert(str(index), signature)
@@ -159,7 +202,9 @@ def speed(count: int, run_baseline: bool) -> str:
     result = dedupe_articles(corpus, pl.DataFrame(), settings)
     ours = time.perf_counter() - started
     stories = result["story_id"].n_unique()
-    line = f"speed on {count} docs: ours {count / ours:,.0f} docs/s ({ours:.2f} s, {stories} stories)"
+    line = (
+        f"speed on {count} docs: ours {count / ours:,.0f} docs/s ({ours:.2f} s, {stories} stories)"
+    )
     if run_baseline:
         baseline, matched = datasketch_baseline(corpus["text"].to_list(), settings)
         line += (
@@ -175,10 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-baseline", action="store_true", help="time only our dedupe")
     args = parser.parse_args(argv)
     figures = quality()
-    print(
-        "labelled set: "
-        + ", ".join(f"{name} {value:.3f}" for name, value in figures.items())
-    )
+    print("labelled set: " + ", ".join(f"{name} {value:.3f}" for name, value in figures.items()))
     print(speed(args.docs, not args.skip_baseline))
     np.set_printoptions()
     return 0

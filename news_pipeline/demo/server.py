@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path, PurePosixPath
@@ -130,7 +130,5 @@ def serve_demo_corpus(host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
 if __name__ == "__main__":
     with serve_demo_corpus() as demo_base_url:
         print(f"Serving the demo corpus at {demo_base_url} (Ctrl-C to stop)", flush=True)
-        try:
+        with suppress(KeyboardInterrupt):
             threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
