@@ -4,17 +4,20 @@ Input is `deduped_stories` (one row per article); output is `categorized_items`,
 story, in the columns of `schema.CATEGORIZED_ITEMS_SCHEMA`. Everything here is deterministic
 and offline: term matching against the taxonomy (`data/taxonomy.yaml`, or a user's file).
 
-Category. Every keyword of a category found in the lead title scores 3, plus
-1 + 0.5·ln(occurrences) when found in the body (lead text, first 1,500 characters, plus the
-other members' titles); a strong keyword (a genre or a legal/financial event) scores double;
-an entity of the category (a product, lab or model name, its prior) scores 2 in the title and
-1 in the body. Where terms overlap the longer one wins. The highest total wins; ties go to the
-larger title score, then more distinct terms, then the earlier category in the file. Below
-`min_category_score` the story is `other`. The matched terms are kept in `category_evidence`.
+Category. Every keyword of a category found in the lead title scores 3 and an entity of the
+category (a product, lab or model name: its prior) 2. In the body (lead text, first 1,500
+characters, plus the other members' titles) a keyword scores 1 + 0.5·ln(occurrences) and an
+entity not in the title 1; the body sum b counts as 3·(1 − e^(−b/3)), so a background paragraph
+never outweighs one title keyword. Strong keywords (a genre such as 论文/opinion, a legal or
+financial event such as 起诉/sues, 融资/raises) count double. Where terms overlap the longer one
+wins. The highest total wins; ties go to the larger title score, then more distinct terms, then
+the earlier category in the file; below `min_category_score` (1.5) the story is `other`. The
+matched terms are kept in `category_evidence`.
 
 AI relevance. Each distinct AI term or entity counts 2 in the title and 1 + 0.25·(extra
-occurrences, up to 4) in the body; relevance = raw / (raw + 2), so one AI term in the title
-or two in the body reach 0.5. Stories below `ai_relevance_threshold` are `off_topic` (tier null).
+occurrences, up to 4) in the body; relevance = raw / (raw + 2). The default threshold 0.3 keeps
+a story that names AI once (dropping a real AI story costs more than keeping a marginal one);
+stories below `ai_relevance_threshold` are `off_topic` (tier null).
 
 Importance (as documented in the README):
 
@@ -68,6 +71,9 @@ __all__ = [
 DEFAULT_TAXONOMY_PATH = Path(__file__).resolve().parent / "data" / "taxonomy.yaml"
 OTHER_CATEGORY = "other"
 STRONG_KEYWORD_FACTOR = 2.0
+# Body evidence saturates towards this score: a background paragraph full of one topic's
+# vocabulary must not outweigh what the title says the story is about.
+BODY_SATURATION = 3.0
 BODY_CHARS_FOR_MATCHING = 1500
 
 _TITLE_KEYWORD_SCORE = 3.0
@@ -181,7 +187,7 @@ class CategorizeSettings(BaseModel):
     section_importance_floor: float = 3.5
     summary_budget_chars: int = Field(default=120, gt=0)
     summary_budget_words: int = Field(default=60, gt=0)
-    min_category_score: float = Field(default=2.0, ge=0.0)
+    min_category_score: float = Field(default=1.5, ge=0.0)
     max_key_facts: int = Field(default=4, ge=0)
 
     @field_validator("headline_count")
@@ -332,23 +338,29 @@ def _body_weight(occurrences: int) -> float:
 def _score_categories(
     matcher: _TaxonomyMatcher, title: str, body: str
 ) -> tuple[dict[str, float], dict[str, float], dict[str, list[tuple[float, str]]]]:
-    totals = {category_id: 0.0 for category_id in matcher.category_ids}
-    title_scores = dict(totals)
+    """Per category: title evidence plus saturated body evidence, the title part, the terms."""
+    title_scores = {category_id: 0.0 for category_id in matcher.category_ids}
+    body_scores = dict(title_scores)
     evidence: dict[str, list[tuple[float, str]]] = defaultdict(list)
     title_counts = matcher.categories.count(title)
     body_counts = matcher.categories.count(body)
     for info in set(title_counts) | set(body_counts):
         in_title = info in title_counts
         if info.is_entity:
-            score = _TITLE_ENTITY_SCORE if in_title else _BODY_ENTITY_SCORE
-            title_part = score if in_title else 0.0
+            title_part = _TITLE_ENTITY_SCORE if in_title else 0.0
+            body_part = 0.0 if in_title else _BODY_ENTITY_SCORE
         else:
             title_part = _TITLE_KEYWORD_SCORE if in_title else 0.0
-            score = title_part + _BODY_KEYWORD_SCORE * _body_weight(body_counts.get(info, 0))
+            body_part = _BODY_KEYWORD_SCORE * _body_weight(body_counts.get(info, 0))
         for category_id, weight in info.owners:
-            totals[category_id] += weight * score
             title_scores[category_id] += weight * title_part
-            evidence[category_id].append((weight * score, info.term))
+            body_scores[category_id] += weight * body_part
+            evidence[category_id].append((weight * (title_part + body_part), info.term))
+    totals = {
+        category_id: title_scores[category_id]
+        + BODY_SATURATION * (1.0 - math.exp(-body_scores[category_id] / BODY_SATURATION))
+        for category_id in matcher.category_ids
+    }
     return totals, title_scores, evidence
 
 

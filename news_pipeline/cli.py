@@ -9,11 +9,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 
+from dagster import BetaWarning, ExecuteInProcessResult, PreviewWarning
+
 from news_pipeline.resources import DATA_DIR_ENV, SOURCES_ENV, default_data_dir
+
+STAGES = ("raw_articles", "cleaned_articles", "deduped_stories", "categorized_items", "daily_report")
 
 
 def _parse_date(value: str) -> date:
@@ -90,28 +95,48 @@ def run(first: date, last: date, sources: Path | None, data_dir: Path | None) ->
     instance = _instance(data_dir)
     for key in keys:
         print(f"[{key}] materializing raw_articles -> daily_report", flush=True)
-        result = job.execute_in_process(partition_key=key, instance=instance, raise_on_error=False)
-        for event in result.all_events:
-            if event.is_step_success or event.is_step_failure:
-                state = "ok" if event.is_step_success else "FAILED"
-                print(f"[{key}]   {event.step_key:<20} {state}", flush=True)
+        result = job.execute_in_process(
+            partition_key=key, instance=instance, raise_on_error=False, run_config=QUIET_LOGS
+        )
+        _print_progress(key, result)
         report_dir = data_dir / "reports" / key
         written = [report_dir / name for name in ("report.md", "report.html", "report.json")]
         if not result.success or not all(path.exists() for path in written):
-            failure = next((e for e in result.all_events if e.is_step_failure), None)
-            reason = (
-                failure.event_specific_data.error.message.strip().splitlines()[-1]
-                if (failure and failure.event_specific_data and failure.event_specific_data.error)
-                else "run did not write every report file"
-            )
-            print(f"error: {key}: {reason} (run {result.run_id})", file=sys.stderr)
+            print(f"error: {key}: {_failure_reason(result)} (run {result.run_id})", file=sys.stderr)
             return 1
         for path in written:
             print(f"[{key}] report: {path}", flush=True)
     return 0
 
 
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def _print_progress(key: str, result: ExecuteInProcessResult) -> None:
+    """One line per asset (status, seconds, rows) and one per failed asset check."""
+    for event in result.all_events:
+        if event.is_step_success and event.step_key in STAGES:
+            seconds = event.event_specific_data.duration_ms / 1000
+            print(f"[{key}]   {event.step_key:<18} ok     {seconds:6.2f}s", flush=True)
+        elif event.is_step_failure:
+            print(f"[{key}]   {event.step_key:<18} FAILED", flush=True)
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed:
+            severity = evaluation.severity.value.lower()
+            print(f"[{key}]   check {evaluation.check_name} failed ({severity})", flush=True)
+
+
+def _failure_reason(result: ExecuteInProcessResult) -> str:
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data.error:
+            return f"{event.step_key}: {event.step_failure_data.error.message.strip().splitlines()[-1]}"
+    return "the run did not write every report file"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    # Dagster flags beta/preview parameters on every import; they are not the user's concern.
+    warnings.filterwarnings("ignore", category=BetaWarning)
+    warnings.filterwarnings("ignore", category=PreviewWarning)
     args = build_parser().parse_args(argv)
     if args.command == "run":
         return run(args.date, args.to or args.date, args.sources, args.data_dir)

@@ -52,7 +52,6 @@ EDGE_RANK = {MATCH_SAME_TEXT: 0, MATCH_NEAR_DUPLICATE: 1, MATCH_SAME_EVENT: 2}
 SIGNATURE_COLUMN = "minhash_signature"
 TERMS_COLUMN = "fingerprint_terms"
 
-_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 _CHUNK_DOCS = 4096
 
 
@@ -148,26 +147,30 @@ def _mix64(values: np.ndarray) -> np.ndarray:
         return z ^ (z >> np.uint64(31))
 
 
-def _cjk_mask(codepoints: np.ndarray) -> np.ndarray:
-    cp = codepoints
-    return (
-        ((cp >= 0x4E00) & (cp <= 0x9FFF))
-        | ((cp >= 0x3400) & (cp <= 0x4DBF))
-        | ((cp >= 0xF900) & (cp <= 0xFAFF))
-        | ((cp >= 0x3040) & (cp <= 0x30FF))
-        | ((cp >= 0xAC00) & (cp <= 0xD7AF))
-        | ((cp >= 0x20000) & (cp <= 0x2FFFF))
-    )
+_CHAR_OTHER, _CHAR_WORD, _CHAR_CJK = 0, 1, 2
 
 
-def _word_mask(codepoints: np.ndarray) -> np.ndarray:
-    cp = codepoints
-    return (
-        ((cp >= 0x61) & (cp <= 0x7A))
-        | ((cp >= 0x30) & (cp <= 0x39))
-        | ((cp >= 0xC0) & (cp <= 0x24F) & (cp != 0xD7) & (cp != 0xF7))
-        | ((cp >= 0x370) & (cp <= 0x52F))
-    )
+def _character_classes() -> np.ndarray:
+    """Class of every BMP code point: CJK characters are tokens on their own, runs of
+    Latin/Greek/Cyrillic letters and digits form word tokens, everything else separates."""
+    classes = np.zeros(0x10000, dtype=np.uint8)
+    for low, high in ((0x30, 0x39), (0x61, 0x7A), (0xC0, 0x24F), (0x370, 0x52F)):
+        classes[low : high + 1] = _CHAR_WORD
+    classes[[0xD7, 0xF7]] = _CHAR_OTHER
+    for low, high in (
+        (0x3040, 0x30FF),
+        (0x3400, 0x4DBF),
+        (0x4E00, 0x9FFF),
+        (0xAC00, 0xD7AF),
+        (0xF900, 0xFAFF),
+    ):
+        classes[low : high + 1] = _CHAR_CJK
+    return classes
+
+
+_CHARACTER_CLASSES = _character_classes()
+# odd 64-bit multipliers: a token's weight depends on its place in the word / shingle
+_POSITION_MULTIPLIERS = _mix64(np.arange(1, 65, dtype=np.uint64)) | np.uint64(1)
 
 
 @dataclass(frozen=True)
@@ -178,7 +181,7 @@ class Shingles:
     offsets: np.ndarray
 
 
-def shingle_documents(texts: Sequence[str], settings: DedupeSettings) -> Shingles:
+def shingle_documents(texts: Sequence[str | None], settings: DedupeSettings) -> Shingles:
     """Vectorised shingling: CJK characters and Latin words become tokens, then n-grams of
     tokens (n = char_shingle_size for mostly-CJK text, word_shingle_size otherwise) are
     hashed to uint64. No Python loop touches a character or a token."""
@@ -195,69 +198,92 @@ def shingle_documents(texts: Sequence[str], settings: DedupeSettings) -> Shingle
     return Shingles(hashes=hashes, offsets=offsets)
 
 
-def _shingle_chunk(texts: list[str], settings: DedupeSettings) -> tuple[np.ndarray, np.ndarray]:
+def _tokenise_chunk(
+    texts: list[str | None],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Token hashes in text order, the document of each token, and its CJK flag."""
     lowered = pl.Series(texts, dtype=pl.String).fill_null("").str.normalize("NFKC")
     lowered = lowered.str.to_lowercase()
     lengths = lowered.str.len_chars().to_numpy().astype(np.int64)
     joined = "\n".join(lowered.to_list())
-    codepoints = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    doc_starts = np.zeros(len(texts), dtype=np.int64)
-    if len(texts) > 1:
-        doc_starts[1:] = np.cumsum(lengths[:-1] + 1)
+    codepoints = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    classes = _CHARACTER_CLASSES[np.minimum(codepoints, 0xFFFF)]
+    supplementary = codepoints > 0xFFFF
+    if supplementary.any():
+        classes = classes.copy()
+        extension = (codepoints >= 0x20000) & (codepoints <= 0x2FFFF)
+        classes[supplementary] = np.where(extension[supplementary], _CHAR_CJK, _CHAR_OTHER)
+    is_cjk = classes == _CHAR_CJK
+    is_word = classes == _CHAR_WORD
+    values = codepoints.astype(np.uint64)
 
-    is_cjk = _cjk_mask(codepoints)
-    is_word = _word_mask(codepoints)
-    token_hash_at = np.zeros(len(codepoints), dtype=np.uint64)
+    token_hash_at = np.where(is_cjk, values, np.uint64(0))
     is_token_start = is_cjk.copy()
-    token_hash_at[is_cjk] = _mix64(codepoints[is_cjk] | np.uint64(1 << 40))
-
     word_positions = np.flatnonzero(is_word)
     if len(word_positions):
         run_starts = np.empty(len(word_positions), dtype=bool)
         run_starts[0] = True
         run_starts[1:] = np.diff(word_positions) != 1
+        start_indexes = np.flatnonzero(run_starts)
         run_id = np.cumsum(run_starts) - 1
-        start_positions = word_positions[run_starts]
-        offset_in_word = (word_positions - start_positions[run_id]).astype(np.uint64)
-        char_values = _mix64(codepoints[word_positions] | (offset_in_word << np.uint64(32)))
-        word_hashes = _mix64(np.add.reduceat(char_values, np.flatnonzero(run_starts)))
-        token_hash_at[start_positions] = word_hashes
+        start_positions = word_positions[start_indexes]
+        offset_in_word = (word_positions - start_positions[run_id]) & 63
+        with np.errstate(over="ignore"):
+            weighted = values[word_positions] * _POSITION_MULTIPLIERS[offset_in_word]
+        token_hash_at[start_positions] = _mix64(np.add.reduceat(weighted, start_indexes))
         is_token_start[start_positions] = True
 
     token_positions = np.flatnonzero(is_token_start)
-    tokens = token_hash_at[token_positions]
+    doc_starts = np.zeros(len(texts), dtype=np.int64)
+    if len(texts) > 1:
+        doc_starts[1:] = np.cumsum(lengths[:-1] + 1)
     token_doc = np.searchsorted(doc_starts, token_positions, side="right") - 1
-    token_counts = np.bincount(token_doc, minlength=len(texts))
-    cjk_counts = np.bincount(token_doc, weights=is_cjk[token_positions], minlength=len(texts))
-    uses_chars = cjk_counts > settings.cjk_ratio_for_char_shingles * np.maximum(token_counts, 1)
+    return token_hash_at[token_positions], token_doc, is_cjk[token_positions]
+
+
+def _shingle_chunk(
+    texts: list[str | None], settings: DedupeSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    tokens, token_doc, token_is_cjk = _tokenise_chunk(texts)
+    token_count = len(tokens)
+    counts = np.bincount(token_doc, minlength=len(texts))
+    cjk_counts = np.bincount(token_doc, weights=token_is_cjk, minlength=len(texts))
+    uses_chars = cjk_counts > settings.cjk_ratio_for_char_shingles * np.maximum(counts, 1)
+    sizes = np.where(uses_chars, settings.char_shingle_size, settings.word_shingle_size)
 
     first_token = np.zeros(len(texts), dtype=np.int64)
-    first_token[1:] = np.cumsum(token_counts)[:-1]
-    last_token = first_token + token_counts - 1
-    index = np.arange(len(tokens))
-    doc_last = last_token[token_doc]
-    doc_first = first_token[token_doc]
-
-    shingle_hashes = np.zeros(len(tokens), dtype=np.uint64)
-    keep = np.zeros(len(tokens), dtype=bool)
-    for size, applies in (
-        (settings.char_shingle_size, uses_chars),
-        (settings.word_shingle_size, ~uses_chars),
-    ):
-        rows = applies[token_doc]
-        window = np.zeros(len(tokens), dtype=np.uint64)
+    first_token[1:] = np.cumsum(counts)[:-1]
+    index = np.arange(token_count)
+    token_size = sizes[token_doc]
+    # full windows: token i starts a shingle when the next size-1 tokens are in its document
+    window_end = index + token_size - 1
+    last_token = (first_token + counts - 1)[token_doc]
+    starts_window = window_end <= last_token
+    window = np.zeros(token_count, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for shift in range(int(sizes.max(initial=1))):
+            length = token_count - shift
+            if length <= 0:
+                break
+            contribution = tokens[shift:] * _POSITION_MULTIPLIERS[shift]
+            window[:length] += np.where(shift < token_size[:length], contribution, 0)
+    shingle_doc = token_doc[starts_window]
+    shingle_hashes = window[starts_window]
+    # documents shorter than their shingle size: the whole document is one shingle
+    short_docs = np.flatnonzero((counts > 0) & (counts < sizes))
+    if len(short_docs):
+        in_short = np.isin(token_doc, short_docs)
+        offsets_in_doc = (index - first_token[token_doc])[in_short]
         with np.errstate(over="ignore"):
-            for shift in range(size):
-                shifted = np.zeros(len(tokens), dtype=np.uint64)
-                if shift < len(tokens):
-                    shifted[: len(tokens) - shift] = tokens[shift:]
-                inside = index + shift <= doc_last
-                window += np.where(inside, _mix64(shifted ^ np.uint64(shift + 1)), 0)
-        valid = rows & ((index + size - 1 <= doc_last) | (index == doc_first))
-        shingle_hashes[valid] = window[valid]
-        keep |= valid
-    kept_doc = token_doc[keep]
-    return shingle_hashes[keep], np.bincount(kept_doc, minlength=len(texts))
+            weighted = tokens[in_short] * _POSITION_MULTIPLIERS[offsets_in_doc]
+        short_sums = np.add.reduceat(
+            weighted, np.flatnonzero(np.r_[True, np.diff(token_doc[in_short]) != 0])
+        )
+        shingle_doc = np.concatenate([shingle_doc, short_docs])
+        shingle_hashes = np.concatenate([shingle_hashes, short_sums])
+        order = np.argsort(shingle_doc, kind="stable")
+        shingle_doc, shingle_hashes = shingle_doc[order], shingle_hashes[order]
+    return _mix64(shingle_hashes), np.bincount(shingle_doc, minlength=len(texts))
 
 
 def minhash_signatures(shingles: Shingles, settings: DedupeSettings) -> np.ndarray:

@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from datetime import timezone as dt_timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -47,6 +48,7 @@ from news_pipeline.sources import SourceConfig, SourcesConfig
 DEFAULT_USER_AGENT = "news_pipeline/0.1 (+https://github.com/news-pipeline)"
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 ROBOTS_MAX_BYTES = 512 * 1024
+MAX_CRAWL_DELAY = 10.0  # seconds; a larger robots.txt Crawl-delay would stall a daily run
 MAX_CHILD_SITEMAPS = 20
 MAX_SITEMAP_DEPTH = 2
 HTML_CONTENT_TYPES = ("text/html", "application/xhtml+xml")
@@ -456,13 +458,16 @@ class _Response:
     body: bytes | None
 
 
-class _HostGate:
-    """Per-host concurrency cap and minimum delay between request starts."""
+class HostGate:
+    """Per-host concurrency cap and minimum delay between request starts.
+
+    The delay is the larger of the settings' and the host's robots.txt Crawl-delay.
+    """
 
     def __init__(self, concurrency: int, min_delay: float) -> None:
         self._semaphore = asyncio.Semaphore(concurrency)
         self._lock = asyncio.Lock()
-        self._min_delay = min_delay
+        self.min_delay = min_delay
         self._next_start = 0.0
 
     @asynccontextmanager
@@ -473,7 +478,7 @@ class _HostGate:
                 wait = self._next_start - loop.time()
                 if wait > 0:
                     await asyncio.sleep(wait)
-                self._next_start = loop.time() + self._min_delay
+                self._next_start = loop.time() + self.min_delay
             yield
 
 
@@ -506,24 +511,42 @@ class Fetcher:
         client: httpx.AsyncClient,
         settings: FetchSettings,
         allow_private_addresses: bool,
-        cached: dict[str, CachedResponse] | None = None,
+        cache: HttpCache | None = None,
     ) -> None:
         self.client = client
         self.settings = settings
         self.policy = AddressPolicy(allow_private_addresses, settings.allowed_private_hosts)
         self._address_verdicts: dict[tuple[str, int], str | None] = {}
-        self.cached: dict[str, CachedResponse] = cached if cached is not None else {}
+        self.cache = cache
+        self._cache_lock = asyncio.Lock()
+        self.cached: dict[str, CachedResponse] = {}
+        self._looked_up: set[str] = set()
         self.fresh: list[CachedResponse] = []
         self._global = asyncio.Semaphore(settings.max_concurrency)
-        self._gates: dict[tuple[str, int], _HostGate] = {}
+        self._gates: dict[tuple[str, int], HostGate] = {}
         self._robots: dict[str, asyncio.Task[RobotFileParser | str]] = {}
         self._random = random.Random()
 
-    def _gate(self, host: str, port: int) -> _HostGate:
+    async def load_cached(self, urls: list[str]) -> None:
+        """Fetch the cache's validators for these URLs in one DuckDB round trip."""
+        wanted = [url for url in dict.fromkeys(urls) if url not in self._looked_up]
+        if self.cache is None or not wanted:
+            return
+        self._looked_up.update(wanted)
+        cache = self.cache
+        async with self._cache_lock:
+            found = await asyncio.to_thread(cache.lookup_many, wanted)
+        self.cached.update(found)
+
+    def host_delay(self, host: str, port: int) -> float:
+        """Minimum seconds between request starts to one host (settings or Crawl-delay)."""
+        return self._gate(host, port).min_delay
+
+    def _gate(self, host: str, port: int) -> HostGate:
         key = (host, port)
         gate = self._gates.get(key)
         if gate is None:
-            gate = _HostGate(
+            gate = HostGate(
                 self.settings.per_host_concurrency, self.settings.per_host_min_delay_seconds
             )
             self._gates[key] = gate
@@ -572,6 +595,11 @@ class Fetcher:
         if result.status == schema.STATUS_OK and result.body is not None:
             text = decode_document(result.body, charset_from_content_type(result.content_type))
             parser.parse(text.text.splitlines())
+            crawl_delay = parser.crawl_delay(self.settings.user_agent)
+            if crawl_delay:
+                parts = urlsplit(origin)
+                gate = self._gate(parts.hostname or "", default_port(parts))
+                gate.min_delay = max(gate.min_delay, min(float(crawl_delay), MAX_CRAWL_DELAY))
             return parser
         if result.http_status is not None and 400 <= result.http_status < 500:
             parser.parse([])
@@ -644,6 +672,8 @@ class Fetcher:
                 reason = await self._robots_block_reason(current)
             if reason is not None:
                 raise FetchBlocked(reason if current == url else f"{reason} (after redirect)")
+            if current != url:
+                await self.load_cached([current])
             cached = self.cached.get(current)
             headers = {}
             if cached is not None:
@@ -831,10 +861,50 @@ def parse_date_text(text: str | None, timezone: ZoneInfo) -> datetime | None:
         try:
             moment = datetime.fromisoformat(candidate)
         except ValueError:
-            return None
+            moment = _loose_date(text)
+    if moment is None:
+        return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone)
     return moment
+
+
+_LOOSE_DATE = re.compile(
+    r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[\sT]*(\d{1,2})[:时](\d{2})(?:[:分](\d{2}))?)?"
+    r"\s*(Z|[+-]\d{2}:?\d{2})?"
+)
+
+
+def _loose_date(text: str) -> datetime | None:
+    """Dates as Chinese sites write them: 2026年2月14日 10:30, 2026-2-14 8:05:00 +0800."""
+    match = _LOOSE_DATE.search(text)
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, offset = match.groups()
+    tzinfo = None
+    if offset == "Z":
+        tzinfo = UTC
+    elif offset:
+        digits = offset.replace(":", "")
+        minutes = int(digits[1:3]) * 60 + int(digits[3:5])
+        tzinfo = _fixed_offset(-minutes if digits[0] == "-" else minutes)
+    try:
+        return datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            int(second or 0),
+            tzinfo=tzinfo,
+        )
+    except ValueError:
+        return None
+
+
+def _fixed_offset(minutes: int) -> dt_timezone:
+    return dt_timezone(timedelta(minutes=minutes))
 
 
 def _entry_date(entry: Any, timezone: ZoneInfo) -> datetime | None:
@@ -1072,21 +1142,21 @@ def _naive_utc(moment: datetime | None) -> datetime | None:
 
 
 class _Collector:
+    """Listings, then item pages, of every source of one window, as raw rows."""
+
     def __init__(
         self,
         fetcher: Fetcher,
         sources: SourcesConfig,
         window: DayWindow,
         now: datetime | None,
-        cache: HttpCache | None,
     ) -> None:
         self.fetcher = fetcher
         self.sources = sources
         self.window = window
         self.now = now
-        self.cache = cache
         self.timezone = ZoneInfo(window.timezone)
-        self._cache_lock = asyncio.Lock()
+        self._pages: dict[str, asyncio.Task[FetchResult]] = {}
 
     def _fetch_time(self, result: FetchResult) -> datetime:
         return self.now if self.now is not None else result.fetched_at
@@ -1124,16 +1194,8 @@ class _Collector:
             if keep_body:
                 row["body_zstd"] = compress_body(result.body)
 
-    async def _prefetch_cache(self, urls: list[str]) -> None:
-        if self.cache is None or not urls:
-            return
-        cache = self.cache
-        async with self._cache_lock:
-            found = await asyncio.to_thread(cache.lookup_many, urls)
-        self.fetcher.cached.update(found)
-
     async def collect(self) -> list[dict[str, Any]]:
-        await self._prefetch_cache([source.url for source in self.sources.sources])
+        await self.fetcher.load_cached([source.url for source in self.sources.sources])
         per_source = await asyncio.gather(
             *(self._collect_source(source) for source in self.sources.sources)
         )
@@ -1142,7 +1204,7 @@ class _Collector:
     async def _collect_source(self, source: SourceConfig) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
         items = _dedupe_items(await self._list_source(source, rows))
-        await self._prefetch_cache([item.url for item in items if self._wants_page(item)])
+        await self.fetcher.load_cached([item.url for item in items if self._wants_page(item)])
         rows.extend(await asyncio.gather(*(self._item_row(source, item) for item in items)))
         return rows
 
@@ -1206,6 +1268,14 @@ class _Collector:
                 items.extend(child_items)
         return items
 
+    async def _fetch_page(self, url: str) -> FetchResult:
+        """Fetch a page once per call even when several sources list the same URL."""
+        task = self._pages.get(url)
+        if task is None:
+            task = asyncio.ensure_future(self.fetcher.fetch(url))
+            self._pages[url] = task
+        return await task
+
     def _wants_page(self, item: ListedItem) -> bool:
         return item.published_at is None or self.window.contains(item.published_at)
 
@@ -1221,7 +1291,7 @@ class _Collector:
         if not self._wants_page(item):
             row["status"] = schema.STATUS_OUT_OF_WINDOW
             return row
-        result = await self.fetcher.fetch(item.url)
+        result = await self._fetch_page(item.url)
         self._fill_fetch(row, result, keep_body=True)
         if result.status != schema.STATUS_OK or result.body is None:
             return row
@@ -1297,8 +1367,8 @@ async def collect_raw_articles_async(
     """Async form of collect_raw_articles (one httpx.AsyncClient for the whole call)."""
     policy = AddressPolicy(sources.allow_private_addresses, settings.allowed_private_hosts)
     async with make_client(settings, policy) as client:
-        fetcher = Fetcher(client, settings, sources.allow_private_addresses)
-        collector = _Collector(fetcher, sources, window, now, cache)
+        fetcher = Fetcher(client, settings, sources.allow_private_addresses, cache)
+        collector = _Collector(fetcher, sources, window, now)
         rows = await collector.collect()
     if cache is not None and fetcher.fresh:
         await asyncio.to_thread(cache.store_many, fetcher.fresh)

@@ -115,6 +115,8 @@ _PUNCTUATION_PAIR_COST = 6.0
 _TAGGED_WEIGHT = 0.9
 _UNSEEN_TRANSITION = 1e-5
 _TAGS_PER_CHAR = 4
+_FRAMED_LOCALIZER_BONUS = 1.5
+_UNFRAMED_LOCALIZER_COST = 1.0
 # Bracket pairs whose closing or opening character can be damaged: (opening, closing).
 _BRACKET_PAIRS = (("「", "」"), ("『", "』"), ("“", "”"), ("【", "】"))
 _BRACKET_EFFECT: dict[str, tuple[int, int]] = {}
@@ -494,13 +496,17 @@ def _options_for(
 class _Word:
     end: int
     chars: str
+    lookup: str
     entry: _Entry
     cost: float
 
 
 def _words_from(start: int, lattice: list[list[_Option]], model: _LanguageModel) -> list[_Word]:
     """Every dictionary word (and every single option) the lattice allows from `start`."""
-    words = [_Word(start + 1, option.char, option.entry, option.cost) for option in lattice[start]]
+    words = [
+        _Word(start + 1, option.char, option.lookup, option.entry, option.cost)
+        for option in lattice[start]
+    ]
     frontier: list[tuple[str, str, float]] = [
         (option.lookup, option.char, option.cost)
         for option in lattice[start]
@@ -514,7 +520,9 @@ def _words_from(start: int, lattice: list[list[_Option]], model: _LanguageModel)
                 key = lookup + option.lookup
                 entry = model.words.get(key)
                 if entry is not None:
-                    words.append(_Word(end + 1, chars + option.char, entry, cost + option.cost))
+                    words.append(
+                        _Word(end + 1, chars + option.char, key, entry, cost + option.cost)
+                    )
                 if key in model.prefixes:
                     extended.append((key, chars + option.char, cost + option.cost))
         frontier = extended
@@ -523,6 +531,10 @@ def _words_from(start: int, lattice: list[list[_Option]], model: _LanguageModel)
 
 
 _SEPARATORS = "、，。；：！？"
+_CLAUSE_ENDS = frozenset("，。；：！？,.;:!?")
+# Prepositions that open a locative phrase, and the localizers that close it.
+_FRAME_OPENERS = frozenset("在从于当到向对自")
+_LOCALIZERS = frozenset("中上下里内外间")
 _CLOSERS = "」』】”）》"
 _OPENERS = "「『【“（《"
 
@@ -576,7 +588,20 @@ def _bracket_step(brackets: tuple[int, ...], chars: str) -> tuple[tuple[int, ...
     return brackets, _UNBALANCED_BRACKET_COST
 
 
-_State = tuple[str, tuple[int, ...]]
+def _frame_step(in_frame: bool, word: _Word, tag: str) -> tuple[bool, float]:
+    """Track a locative frame (在……中, 从……里): a localizer standing alone needs one open."""
+    if len(word.lookup) != 1:
+        return in_frame, 0.0
+    if tag.startswith(_PUNCTUATION_TAG):
+        return in_frame and word.lookup not in _CLAUSE_ENDS, 0.0
+    if tag == "p" and word.lookup in _FRAME_OPENERS:
+        return True, 0.0
+    if tag == "f" and word.lookup in _LOCALIZERS:
+        return False, -_FRAMED_LOCALIZER_BONUS if in_frame else _UNFRAMED_LOCALIZER_COST
+    return in_frame, 0.0
+
+
+_State = tuple[str, tuple[int, ...], bool]
 
 
 def _decode_line(
@@ -588,25 +613,26 @@ def _decode_line(
     lattice = [_options_for(position, model, foreign_script) for position in positions]
     size = len(lattice)
     best: list[dict[_State, tuple[float, int, _State, str]]] = [{} for _ in range(size + 1)]
-    start_state: _State = (_CLAUSE_START, _EMPTY_BRACKETS)
+    start_state: _State = (_CLAUSE_START, _EMPTY_BRACKETS, False)
     best[0][start_state] = (0.0, -1, start_state, "")
     for start in range(size):
         if not best[start]:
             continue
         words = _words_from(start, lattice, model)
         for state, (score, _, _, _) in best[start].items():
-            previous_tag, brackets = state
+            previous_tag, brackets, in_frame = state
             for word in words:
                 next_brackets, bracket_cost = _bracket_step(brackets, word.chars)
                 for word_score, tag in _word_scores(model, word, previous_tag):
-                    total = score + word_score - bracket_cost
-                    next_state = (tag, next_brackets)
+                    next_frame, frame_cost = _frame_step(in_frame, word, tag)
+                    total = score + word_score - bracket_cost - frame_cost
+                    next_state = (tag, next_brackets, next_frame)
                     current = best[word.end].get(next_state)
                     if current is None or total > current[0]:
                         best[word.end][next_state] = (total, start, state, word.chars)
 
     def final_score(item: tuple[_State, tuple[float, int, _State, str]]) -> float:
-        (tag, brackets), (score, _, _, _) = item
+        (tag, brackets, _), (score, _, _, _) = item
         return score - _UNCLOSED_OPEN_COST * sum(brackets) - _punctuation_pair_cost(tag, "")
 
     state, entry = max(best[size].items(), key=final_score)

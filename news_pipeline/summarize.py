@@ -18,6 +18,7 @@ __all__ = [
     "extract_key_facts",
     "is_boilerplate",
     "split_sentences",
+    "strip_dateline",
     "summarize_story",
     "text_length",
 ]
@@ -308,6 +309,26 @@ def is_boilerplate(sentence: str) -> bool:
     return letters < max(4, len(sentence) // 3)
 
 
+_DATELINE_PATTERNS = [
+    re.compile(r"^【[^】]{1,16}】\s*"),  # 【快讯网】
+    # 华夏科技讯 2月15日消息，
+    re.compile(
+        r"^[\u4e00-\u9fffA-Za-z]{2,10}讯\s*(?:\d{1,2}月\d{1,2}日)?"
+        r"(?:[上下]午|晚间|早间)?消息[，,]\s*"
+    ),
+    # BEIJING (Reuters) -
+    re.compile(r"^[A-Z][A-Za-z .]{1,30}\((?:Reuters|AP|AFP|Bloomberg|Xinhua)\)\s*[-—–]\s*"),
+]
+
+
+def strip_dateline(sentence: str) -> str:
+    """Drop a leading agency tag or dateline, which says who wrote it, not what happened."""
+    stripped = sentence
+    for pattern in _DATELINE_PATTERNS:
+        stripped = pattern.sub("", stripped, count=1)
+    return stripped.strip() or sentence
+
+
 def _is_candidate(sentence: str, language: str) -> bool:
     if is_boilerplate(sentence):
         return False
@@ -347,7 +368,7 @@ def _rank_lead_sentences(
 ) -> list[_ScoredSentence]:
     """Score every usable lead sentence: position prior plus cluster support plus facts."""
     other_token_sets = [content_tokens(text) for text in other_texts if text and text.strip()]
-    sentences = split_sentences(lead_text)
+    sentences = [strip_dateline(sentence) for sentence in split_sentences(lead_text)]
     candidates = [sentence for sentence in sentences if _is_candidate(sentence, language)]
     if not candidates:
         # A very short text: any sentence that is not page furniture will do.
@@ -444,7 +465,7 @@ def _fact_units(text: str, language: str) -> list[str]:
     chinese = _is_chinese(text, language)
     limit = 80 if chinese else 40
     units: list[str] = []
-    for sentence in split_sentences(text):
+    for sentence in map(strip_dateline, split_sentences(text)):
         if text_length(sentence, language) <= limit:
             units.append(sentence)
             continue

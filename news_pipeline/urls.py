@@ -13,14 +13,15 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 import yaml
-from courlan import normalize_url
 from tld import get_fld
 
 TRACKING_PARAMS_PATH = Path(__file__).parent / "data" / "tracking_params.yaml"
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# characters left unescaped in a path: RFC 3986 unreserved, sub-delims, ":" "@" and "/"
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 _AMP_SUFFIX_RE = re.compile(r"\.amp(\.html?)$", re.IGNORECASE)
 
 
@@ -69,7 +70,16 @@ def load_tracking_rules() -> TrackingRules:
 def registrable_site(url: str) -> str | None:
     """The registrable domain (eTLD+1) of a URL, e.g. sina.com.cn; None for IPs and junk."""
     try:
-        return get_fld(url, fail_silently=True)
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    return _registrable_host(host.lower().rstrip(".")) if host else None
+
+
+@functools.lru_cache(maxsize=16384)
+def _registrable_host(host: str) -> str | None:
+    try:
+        return get_fld(f"http://{host}/", fail_silently=True)
     except Exception:
         return None
 
@@ -101,18 +111,15 @@ def _canonicalise(url: str) -> str | None:
     if not candidate:
         return None
     try:
-        parts = urlsplit(normalize_url(candidate))
-    except Exception:
-        try:
-            parts = urlsplit(candidate)
-        except ValueError:
-            return None
+        parts = urlsplit(candidate)
+    except ValueError:
+        return None
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS or not parts.hostname:
         return None
     rules = load_tracking_rules()
     host = parts.hostname.lower().rstrip(".")
-    site = registrable_site(f"{scheme}://{host}/")
+    site = _registrable_host(host)
     folded_host = _fold_host(host, site, rules)
     try:
         port = parts.port
@@ -125,7 +132,8 @@ def _canonicalise(url: str) -> str | None:
         if not rules.drops(name, host, site)
     ]
     query = urlencode(sorted(query_pairs), doseq=False)
-    return urlunsplit((scheme, netloc, _fold_path(parts.path, rules), query, ""))
+    path = quote(unquote(_fold_path(parts.path, rules)), safe=_PATH_SAFE)
+    return urlunsplit((scheme, netloc, path, query, ""))
 
 
 @functools.lru_cache(maxsize=65536)

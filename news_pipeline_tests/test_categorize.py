@@ -256,6 +256,22 @@ def test_one_row_per_story_with_lead_fields_and_counts(taxonomy: Taxonomy) -> No
     assert off["tier"] is None
 
 
+def test_sentence_shared_by_different_stories_stays_out_of_summaries(taxonomy: Taxonomy) -> None:
+    slogan = "本站精选每日要闻推荐给各位读者朋友。"
+    rows = [
+        article(
+            "a", "a", title="宇树发布新款机器狗", text=slogan + "宇树科技发布了新款四足机器狗。"
+        ),
+        article("b", "b", title="智谱上线GLM-5", text=slogan + "智谱正式上线了新一代大模型GLM-5。"),
+    ]
+    out = categorize_stories(frame(rows), taxonomy)
+    summaries = dict(zip(out["story_id"], out["summary"], strict=True))
+    assert summaries == {
+        "a": "宇树科技发布了新款四足机器狗。",
+        "b": "智谱正式上线了新一代大模型GLM-5。",
+    }
+
+
 def _story_with_sources(story_id: str, sources: int, day: date = DAY) -> list[dict[str, Any]]:
     """An AI story covered by `sources` outlets: more outlets, more importance."""
     return [

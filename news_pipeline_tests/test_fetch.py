@@ -5,6 +5,7 @@ Each test stages one way the web misbehaves and checks the row it must produce.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 import threading
@@ -575,6 +576,25 @@ def test_robots_for_our_agent_only(server: HTTPServer) -> None:
     assert feed_rows(frame)["status"].to_list() == [schema.STATUS_BLOCKED]
 
 
+def test_robots_crawl_delay_slows_that_host(server: HTTPServer) -> None:
+    server.expect_request("/robots.txt").respond_with_data(
+        "User-agent: *\nCrawl-delay: 4\nDisallow: /private/\n"
+    )
+    serve_page(server, "/open.html")
+
+    async def fetch_once() -> tuple[str, float]:
+        fetch_settings = settings(server)
+        policy = fetch_module.AddressPolicy(False, fetch_settings.allowed_private_hosts)
+        async with fetch_module.make_client(fetch_settings, policy) as client:
+            fetcher = fetch_module.Fetcher(client, fetch_settings, False)
+            result = await fetcher.fetch(server.url_for("/open.html"))
+            return result.status, fetcher.host_delay("127.0.0.1", server.port)
+
+    status, delay = asyncio.run(fetch_once())
+    assert status == schema.STATUS_OK
+    assert delay == 4.0
+
+
 # ---- conditional requests ------------------------------------------------------------------
 
 
@@ -631,6 +651,41 @@ def test_identical_bodies_are_stored_once(server: HTTPServer, tmp_path: Path) ->
     entries, bodies = cache.counts()
     assert entries == 2
     assert bodies == 1
+
+
+def test_redirected_page_is_revalidated_at_its_final_url(
+    server: HTTPServer, tmp_path: Path
+) -> None:
+    serve_feed(server, [{"title": "T", "link": "/short/7", "pubDate": IN_WINDOW}])
+    server.expect_request("/short/7").respond_with_data(
+        "", 301, headers={"Location": "/long/seven.html"}
+    )
+    server.expect_request("/long/seven.html").respond_with_handler(
+        _conditional(HTML_PAGE.encode(), '"seven"', "text/html")
+    )
+    cache = HttpCache(tmp_path / "news.duckdb")
+    collect(server, one_source(server), cache)
+    second = collect(server, one_source(server), cache)
+    row = row_for(items_of(second), server.url_for("/short/7"))
+    assert row["from_cache"] is True
+    assert row["final_url"] == server.url_for("/long/seven.html")
+
+
+def test_page_listed_by_two_sources_is_fetched_once(server: HTTPServer) -> None:
+    serve_feed(server, [{"title": "A", "link": "/shared.html", "pubDate": IN_WINDOW}])
+    serve_feed(server, [{"title": "B", "link": "/shared.html", "pubDate": IN_WINDOW}], "/f2.xml")
+    serve_page(server, "/shared.html")
+    sources = SourcesConfig(
+        sources=[
+            {"name": "one", "type": "rss", "url": server.url_for("/feed.xml")},
+            {"name": "two", "type": "rss", "url": server.url_for("/f2.xml")},
+        ]
+    )
+    frame = collect(server, sources)
+    items = items_of(frame)
+    assert sorted(items["source"].to_list()) == ["one", "two"]
+    assert items["status"].to_list() == [schema.STATUS_OK, schema.STATUS_OK]
+    assert requests_to(server, "/shared.html") == 1
 
 
 # ---- isolation and other source types ---------------------------------------------------------

@@ -21,6 +21,7 @@ from news_pipeline.fetch import (
     Fetcher,
     FetchSettings,
     GuardedNetworkBackend,
+    HostGate,
     blocked_ip_reason,
     decode_document,
     host_is_listed,
@@ -147,6 +148,13 @@ def test_parse_date_text_forms() -> None:
     )
     assert parse_date_text("2026-02-14", SHANGHAI) == datetime(2026, 2, 13, 16, 0, tzinfo=UTC)
     assert parse_date_text("yesterday-ish", SHANGHAI) is None
+    assert parse_date_text("2026年2月14日 10:30", SHANGHAI) == datetime(
+        2026, 2, 14, 2, 30, tzinfo=UTC
+    )
+    assert parse_date_text("发布于 2026-2-14 8:05:00 +0000", SHANGHAI) == datetime(
+        2026, 2, 14, 8, 5, tzinfo=UTC
+    )
+    assert parse_date_text("2026年2月30日", SHANGHAI) is None
 
 
 def test_retry_after_forms() -> None:
@@ -216,3 +224,31 @@ def test_guarded_backend_checks_the_address_it_connects_to() -> None:
         listener.close()
     assert strict.startswith("blocked: address policy: localhost resolves to")
     assert listed == "connected"
+
+
+def test_host_gate_caps_concurrency() -> None:
+    async def scenario() -> tuple[int, int]:
+        gate = HostGate(concurrency=2, min_delay=0.0)
+        release = asyncio.Event()
+        inside = 0
+        most_inside = 0
+
+        async def request() -> None:
+            nonlocal inside, most_inside
+            async with gate.slot():
+                inside += 1
+                most_inside = max(most_inside, inside)
+                await release.wait()
+                inside -= 1
+
+        tasks = [asyncio.create_task(request()) for _ in range(5)]
+        for _ in range(20):
+            await asyncio.sleep(0)
+        waiting_inside = inside
+        release.set()
+        await asyncio.gather(*tasks)
+        return waiting_inside, most_inside
+
+    waiting_inside, most_inside = asyncio.run(scenario())
+    assert waiting_inside == 2
+    assert most_inside == 2

@@ -165,6 +165,21 @@ def test_boilerplate_never_enters_a_summary(furniture: str) -> None:
     assert furniture.rstrip("。.") not in summary
 
 
+def test_dateline_is_dropped_from_summary_sentences() -> None:
+    lead = (
+        "【快讯网】华夏科技讯 2月15日消息，字节跳动首次回应了视频生成模型引发的版权争议。"
+        "公司表示将加强对训练数据的审核。"
+    )
+    summary = summarize_story(lead, [], "zh")
+    assert (
+        summary == "字节跳动首次回应了视频生成模型引发的版权争议。公司表示将加强对训练数据的审核。"
+    )
+    english = summarize_story(
+        "SHANGHAI (Reuters) - Alibaba released a new family of open models on Monday.", [], "en"
+    )
+    assert english == "Alibaba released a new family of open models on Monday."
+
+
 def test_summary_of_empty_or_furniture_only_text_is_empty() -> None:
     assert summarize_story("", ["other text"], "zh") == ""
     assert summarize_story("责任编辑：张三。", [], "zh") == ""
