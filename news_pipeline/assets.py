@@ -10,19 +10,19 @@ import json
 import os
 import time
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 from dagster import (
-    AssetCheckExecutionContext,
     AssetCheckResult,
     AssetCheckSeverity,
     AssetExecutionContext,
     AssetIn,
-    Backoff,
     BackfillPolicy,
+    Backoff,
     DailyPartitionsDefinition,
+    FreshnessPolicy,
     Jitter,
     MetadataValue,
     Output,
@@ -39,7 +39,13 @@ from news_pipeline.categorize import categorize_stories
 from news_pipeline.dedupe import dedupe_articles
 from news_pipeline.extract import clean_articles, load_boilerplate_rules
 from news_pipeline.fetch import collect_raw_articles, source_summary
-from news_pipeline.render import build_report, markdown_preview, write_report
+from news_pipeline.render import (
+    build_report,
+    counts_by_category,
+    counts_by_tier,
+    markdown_preview,
+    write_report,
+)
 from news_pipeline.resources import (
     EditorialResource,
     HttpClientResource,
@@ -68,6 +74,7 @@ STEP_RETRY_POLICY = RetryPolicy(
 # dedupe stays ordered because each run handles its days in sequence.
 BACKFILL_POLICY = BackfillPolicy.multi_run(max_partitions_per_run=7)
 
+
 def _asset_metadata(columns: dict[str, pl.DataType]) -> dict[str, object]:
     """Partition column for the IO manager plus the column schema the UI shows."""
     column_schema = TableSchema(
@@ -75,16 +82,20 @@ def _asset_metadata(columns: dict[str, pl.DataType]) -> dict[str, object]:
     )
     return {**PARTITION_METADATA, "dagster/column_schema": column_schema}
 
+
 def _windows(context: AssetExecutionContext, timezone: str) -> list[schema.DayWindow]:
     return [schema.DayWindow.from_key(key, timezone) for key in context.partition_keys]
+
 
 def _rows_of_day(frame: pl.DataFrame, day: date) -> pl.DataFrame:
     if frame.width == 0:
         return frame
     return frame.filter(pl.col("partition_date") == day)
 
+
 def _count(frame: pl.DataFrame, predicate: pl.Expr) -> int:
     return 0 if frame.is_empty() else frame.filter(predicate).height
+
 
 @asset(
     partitions_def=daily_partitions,
@@ -139,6 +150,7 @@ def raw_articles(
         },
     )
 
+
 def _markdown_table(frame: pl.DataFrame) -> str:
     if frame.is_empty():
         return "_no rows_"
@@ -146,6 +158,7 @@ def _markdown_table(frame: pl.DataFrame) -> str:
     rule = "|" + "---|" * frame.width
     rows = ["| " + " | ".join(str(value) for value in row) + " |" for row in frame.iter_rows()]
     return "\n".join([header, rule, *rows])
+
 
 @asset_check(asset=raw_articles, partitions_def=daily_partitions, blocking=True)
 def raw_articles_unique_per_source(raw_articles: pl.DataFrame) -> AssetCheckResult:
@@ -159,6 +172,7 @@ def raw_articles_unique_per_source(raw_articles: pl.DataFrame) -> AssetCheckResu
         severity=AssetCheckSeverity.ERROR,
         metadata={"repeated_urls": repeated.height, "sample": repeated.head(5).rows()},
     )
+
 
 @asset_check(asset=raw_articles, partitions_def=daily_partitions)
 def raw_articles_every_source_answered(raw_articles: pl.DataFrame) -> AssetCheckResult:
@@ -175,6 +189,7 @@ def raw_articles_every_source_answered(raw_articles: pl.DataFrame) -> AssetCheck
             "failed_sources": dead.select("source", "status", "error").unique().rows(),
         },
     )
+
 
 @asset(
     partitions_def=daily_partitions,
@@ -210,6 +225,7 @@ def cleaned_articles(
         },
     )
 
+
 @asset_check(asset=cleaned_articles, partitions_def=daily_partitions, blocking=True)
 def cleaned_articles_have_text(cleaned_articles: pl.DataFrame) -> AssetCheckResult:
     """An item that is not excluded must carry text, or dedupe and summaries work on air."""
@@ -222,6 +238,7 @@ def cleaned_articles_have_text(cleaned_articles: pl.DataFrame) -> AssetCheckResu
         severity=AssetCheckSeverity.ERROR,
         metadata={"items": items.height, "empty_text": empty.select("url").to_series().to_list()},
     )
+
 
 @asset_check(asset=cleaned_articles, partitions_def=daily_partitions)
 def cleaned_articles_no_replacement_characters(cleaned_articles: pl.DataFrame) -> AssetCheckResult:
@@ -236,6 +253,7 @@ def cleaned_articles_no_replacement_characters(cleaned_articles: pl.DataFrame) -
         severity=AssetCheckSeverity.WARN,
         metadata={"damaged": damaged.select("url").to_series().to_list()},
     )
+
 
 @asset(
     partitions_def=daily_partitions,
@@ -301,6 +319,7 @@ def deduped_stories(
         },
     )
 
+
 @asset_check(asset=deduped_stories, partitions_def=daily_partitions, blocking=True)
 def deduped_stories_one_lead_each(deduped_stories: pl.DataFrame) -> AssetCheckResult:
     """Every story needs exactly one lead article and no canonical URL may sit in two stories."""
@@ -323,6 +342,7 @@ def deduped_stories_one_lead_each(deduped_stories: pl.DataFrame) -> AssetCheckRe
             "urls_in_several_stories": split_urls.height,
         },
     )
+
 
 @asset(
     partitions_def=daily_partitions,
@@ -364,6 +384,7 @@ def categorized_items(
             metadata[f"{column}_{value}"] = count
     return Output(categorized, metadata=metadata)
 
+
 @asset_check(asset=categorized_items, partitions_def=daily_partitions, blocking=True)
 def categorized_items_valid_labels(
     categorized_items: pl.DataFrame, editorial: EditorialResource
@@ -384,6 +405,7 @@ def categorized_items_valid_labels(
         },
     )
 
+
 @asset(
     partitions_def=daily_partitions,
     metadata=PARTITION_METADATA,
@@ -393,6 +415,12 @@ def categorized_items_valid_labels(
     retry_policy=STEP_RETRY_POLICY,
     backfill_policy=BACKFILL_POLICY,
     pool="news_duckdb",
+    # The schedule ticks at 07:00; a report older than that morning's 09:00 deadline is late.
+    freshness_policy=FreshnessPolicy.cron(
+        deadline_cron="0 9 * * *",
+        lower_bound_delta=timedelta(hours=2),
+        timezone=daily_partitions.timezone,
+    ),
     description=(
         "The rendered daily digest: report.md (Jekyll/Hugo post), report.html (standalone) "
         "and report.json under <data-dir>/reports/<date>/. The table keeps one row per day "
@@ -415,6 +443,8 @@ def daily_report(
     generated_at = datetime.now(UTC)
     rows = []
     previews = []
+    by_category: Counter[str] = Counter()
+    by_tier: Counter[str] = Counter()
     for window in _windows(context, config.timezone):
         report = build_report(
             _rows_of_day(categorized, window.day),
@@ -433,6 +463,8 @@ def daily_report(
             templates_dir=Path(editorial.templates_dir) if editorial.templates_dir else None,
         )
         previews.append(markdown_preview(report))
+        by_category.update(counts_by_category(report))
+        by_tier.update(counts_by_tier(report))
         rows.append(
             {
                 "partition_date": window.day,
@@ -457,10 +489,13 @@ def daily_report(
             "stories": int(frame["stories"].sum()),
             "listed": int(frame["listed"].sum()),
             "excluded": int(frame["excluded"].sum()),
+            **{f"category_{name}": count for name, count in sorted(by_category.items())},
+            **{f"tier_{name}": count for name, count in by_tier.items()},
             "preview": MetadataValue.md("\n\n".join(previews)),
             "seconds": round(time.perf_counter() - started, 3),
         },
     )
+
 
 @asset_check(
     asset=daily_report,
@@ -499,6 +534,7 @@ def daily_report_accounts_for_every_item(
         severity=AssetCheckSeverity.ERROR,
         metadata={"missing": missing[:20], "listed_twice": repeated[:20]},
     )
+
 
 all_assets = [raw_articles, cleaned_articles, deduped_stories, categorized_items, daily_report]
 all_asset_checks = [

@@ -18,7 +18,13 @@ from dagster import BetaWarning, ExecuteInProcessResult, PreviewWarning
 
 from news_pipeline.resources import DATA_DIR_ENV, SOURCES_ENV, default_data_dir
 
-STAGES = ("raw_articles", "cleaned_articles", "deduped_stories", "categorized_items", "daily_report")
+STAGES = (
+    "raw_articles",
+    "cleaned_articles",
+    "deduped_stories",
+    "categorized_items",
+    "daily_report",
+)
 
 
 def _parse_date(value: str) -> date:
@@ -129,7 +135,8 @@ def _print_progress(key: str, result: ExecuteInProcessResult) -> None:
 def _failure_reason(result: ExecuteInProcessResult) -> str:
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data.error:
-            return f"{event.step_key}: {event.step_failure_data.error.message.strip().splitlines()[-1]}"
+            message = event.step_failure_data.error.message.strip().splitlines()[-1]
+            return f"{event.step_key}: {message}"
     return "the run did not write every report file"
 
 

@@ -97,10 +97,16 @@ class DedupeSettings(BaseModel):
         description="Shared anchors that make a same-event link without title overlap "
         "(reports of one release in two languages share model names and sizes, not words).",
     )
+    same_event_strong_facts: int = Field(
+        2,
+        description="Shared numbers/versioned names (with one more anchor of any kind) that "
+        "make a same-event link without title overlap: 397B + Qwen3.5 + Alibaba.",
+    )
     max_term_documents: int = Field(
-        40,
-        description="Anchors or title tokens in more documents than this are too common "
-        "to link anything (they only cost pairs).",
+        200,
+        description="Anchors held by more documents of the pool (today plus the lookback) "
+        "than this link nothing: they are generic (e:openai on a busy week) and would only "
+        "cost pairs. 200 keeps a hot story's anchors (50 reports of Qwen3.5) usable.",
     )
     novelty_min_new_facts: int = Field(
         2,
@@ -185,6 +191,12 @@ def shingle_documents(texts: Sequence[str | None], settings: DedupeSettings) -> 
     """Vectorised shingling: CJK characters and Latin words become tokens, then n-grams of
     tokens (n = char_shingle_size for mostly-CJK text, word_shingle_size otherwise) are
     hashed to uint64. No Python loop touches a character or a token."""
+    lowered = [unicodedata.normalize("NFKC", text or "").lower() for text in texts]
+    return _shingle_normalised(lowered, settings)
+
+
+def _shingle_normalised(texts: list[str], settings: DedupeSettings) -> Shingles:
+    """shingle_documents over texts already NFKC-normalised and lower-cased."""
     parts_hashes: list[np.ndarray] = []
     counts = np.zeros(len(texts), dtype=np.int64)
     for chunk_start in range(0, len(texts), _CHUNK_DOCS):
@@ -198,14 +210,10 @@ def shingle_documents(texts: Sequence[str | None], settings: DedupeSettings) -> 
     return Shingles(hashes=hashes, offsets=offsets)
 
 
-def _tokenise_chunk(
-    texts: list[str | None],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _tokenise_chunk(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Token hashes in text order, the document of each token, and its CJK flag."""
-    lowered = pl.Series(texts, dtype=pl.String).fill_null("").str.normalize("NFKC")
-    lowered = lowered.str.to_lowercase()
-    lengths = lowered.str.len_chars().to_numpy().astype(np.int64)
-    joined = "\n".join(lowered.to_list())
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    joined = "\n".join(texts)
     codepoints = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     classes = _CHARACTER_CLASSES[np.minimum(codepoints, 0xFFFF)]
     supplementary = codepoints > 0xFFFF
@@ -241,9 +249,7 @@ def _tokenise_chunk(
     return token_hash_at[token_positions], token_doc, is_cjk[token_positions]
 
 
-def _shingle_chunk(
-    texts: list[str | None], settings: DedupeSettings
-) -> tuple[np.ndarray, np.ndarray]:
+def _shingle_chunk(texts: list[str], settings: DedupeSettings) -> tuple[np.ndarray, np.ndarray]:
     tokens, token_doc, token_is_cjk = _tokenise_chunk(texts)
     token_count = len(tokens)
     counts = np.bincount(token_doc, minlength=len(texts))
@@ -345,7 +351,11 @@ def estimated_jaccard(signatures: np.ndarray, pairs: np.ndarray) -> np.ndarray:
 
 # ---- same-event anchors ---------------------------------------------------------------------
 
-_LATIN_TOKEN_PATTERN = r"[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*"
+# Latin tokens that can be anchors: capitalised, or containing a digit (qwen3.5, gpt-5.2)
+_LATIN_TOKEN_PATTERN = (
+    r"[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*"
+    r"|[a-z]+(?:[0-9]|[-.][0-9])[A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*"
+)
 # a number, then an optional unit; (?-u:\b) lets "397B参数" end the unit at the CJK character
 _NUMBER_PATTERN = (
     r"\d+(?:[.,]\d+)*\s?(?:%|万亿|亿|万|千|百|"
@@ -737,7 +747,9 @@ def _title_tokens(titles: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([singles, bigrams, words])
 
 
-def fingerprint_terms(titles: pl.Series, texts: pl.Series, lead_chars: int) -> pl.Series:
+def fingerprint_terms(
+    titles: pl.Series, texts: pl.Series, lead_chars: int, *, normalised: bool = False
+) -> pl.Series:
     """Terms stored per article, all computed by polars in Rust: t: title tokens, a: anchors of
     title+lead, f: anchors of the whole article (facts, for the new-development rule).
 
@@ -749,7 +761,9 @@ def fingerprint_terms(titles: pl.Series, texts: pl.Series, lead_chars: int) -> p
     ).select(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("doc"),
         pl.col("title").fill_null("").str.normalize("NFKC"),
-        pl.col("text").fill_null("").str.normalize("NFKC"),
+        pl.col("text").fill_null("")
+        if normalised
+        else pl.col("text").fill_null("").str.normalize("NFKC"),
     )
     sources = pl.concat(
         [
@@ -804,55 +818,64 @@ def fingerprint_terms(titles: pl.Series, texts: pl.Series, lead_chars: int) -> p
     )
 
 
-def same_event_pairs(terms: list[list[str]], settings: DedupeSettings) -> pl.DataFrame:
-    """Pairs (a, b) whose title overlap and shared anchors say they report one event."""
+def same_event_pairs(terms: pl.Series, first_count: int, settings: DedupeSettings) -> pl.DataFrame:
+    """Pairs (a, b), a < b and a < first_count, whose shared anchors and title overlap say
+    they report one event. Candidates are documents sharing an anchor held by at most
+    max_term_documents documents; title overlap is computed for those pairs only."""
     empty = pl.DataFrame(schema={"a": pl.Int64, "b": pl.Int64})
-    rows = pl.DataFrame(
-        {"doc": np.arange(len(terms), dtype=np.int64), "term": terms},
-        schema={"doc": pl.Int64, "term": pl.List(pl.String)},
-    ).explode("term")
-    rows = rows.drop_nulls("term").filter(~pl.col("term").str.starts_with("f:"))
-    if rows.height == 0:
-        return empty
-    rows = rows.with_columns(pl.col("term").str.slice(0, 2).alias("kind"))
-    sizes = rows.group_by("doc", "kind").agg(pl.len().alias("size"))
-    frequency = rows.group_by("term").agg(pl.len().alias("df"))
-    linking = rows.join(frequency, on="term").filter(
-        (pl.col("df") >= 2) & (pl.col("df") <= settings.max_term_documents)
+    rows = (
+        pl.DataFrame({"term": terms}, schema={"term": pl.List(pl.String)})
+        .with_row_index("doc")
+        .with_columns(pl.col("doc").cast(pl.Int64))
+        .explode("term")
+        .drop_nulls("term")
     )
+    anchors = rows.filter(pl.col("term").str.starts_with("a:"))
+    frequent = anchors.group_by("term").agg(pl.len().alias("df"))
+    anchors = anchors.join(
+        frequent.filter(pl.col("df") <= settings.max_term_documents).select("term"), on="term"
+    )
+    strong = ~pl.col("term").str.starts_with("a:e:")
     shared = (
-        linking.join(linking.select("term", pl.col("doc").alias("b")), on="term")
+        anchors.filter(pl.col("doc") < first_count)
+        .join(anchors.rename({"doc": "b"}), on="term")
         .filter(pl.col("doc") < pl.col("b"))
-        .group_by(pl.col("doc").alias("a"), "b", "kind")
-        .agg(pl.len().alias("shared"))
+        .group_by(pl.col("doc").alias("a"), "b")
+        .agg(pl.len().alias("anchors"), strong.sum().alias("strong"))
     )
     if shared.height == 0:
         return empty
-    wide = shared.pivot(on="kind", index=["a", "b"], values="shared").fill_null(0)
-    for kind in ("t:", "a:"):
-        if kind not in wide.columns:
-            wide = wide.with_columns(pl.lit(0, dtype=pl.UInt32).alias(kind))
-    title_sizes = sizes.filter(pl.col("kind") == "t:").select("doc", "size")
-    wide = (
-        wide.join(title_sizes.rename({"doc": "a", "size": "size_a"}), on="a", how="left")
+    titles = rows.filter(pl.col("term").str.starts_with("t:"))
+    title_sizes = titles.group_by("doc").agg(pl.len().alias("size"))
+    title_shared = (
+        shared.select("a", "b")
+        .join(titles.rename({"doc": "a"}), on="a")
+        .join(titles.rename({"doc": "b"}), on=["b", "term"])
+        .group_by("a", "b")
+        .agg(pl.len().alias("title_shared"))
+    )
+    scored = (
+        shared.join(title_shared, on=["a", "b"], how="left")
+        .join(title_sizes.rename({"doc": "a", "size": "size_a"}), on="a", how="left")
         .join(title_sizes.rename({"doc": "b", "size": "size_b"}), on="b", how="left")
         .fill_null(0)
     )
-    union = pl.col("size_a") + pl.col("size_b") - pl.col("t:")
-    wide = wide.with_columns(
-        pl.when(union > 0).then(pl.col("t:") / union).otherwise(0.0).alias("title_similarity")
-    )
-    anchors = pl.col("a:")
-    title_similarity = pl.col("title_similarity")
+    union = pl.col("size_a") + pl.col("size_b") - pl.col("title_shared")
+    title_similarity = pl.when(union > 0).then(pl.col("title_shared") / union).otherwise(0.0)
+    anchor_count = pl.col("anchors")
     linked = (
         (
-            (anchors >= settings.same_event_min_anchors)
+            (anchor_count >= settings.same_event_min_anchors)
             & (title_similarity >= settings.same_event_min_title_similarity)
         )
-        | ((anchors >= 1) & (title_similarity >= settings.same_event_title_similarity))
-        | (anchors >= settings.same_event_strong_anchors)
+        | (title_similarity >= settings.same_event_title_similarity)
+        | (anchor_count >= settings.same_event_strong_anchors)
+        | (
+            (pl.col("strong") >= settings.same_event_strong_facts)
+            & (anchor_count > settings.same_event_strong_facts)
+        )
     )
-    return wide.filter(linked).select(pl.col("a").cast(pl.Int64), pl.col("b").cast(pl.Int64))
+    return scored.filter(linked).select("a", "b").sort("a", "b")
 
 
 # ---- grouping ---------------------------------------------------------------------------------
@@ -891,29 +914,29 @@ class Edges:
 
 def find_edges(
     signatures: np.ndarray,
-    usable: np.ndarray,
-    hashes: list[str | None],
-    terms: list[list[str]],
-    involves: np.ndarray,
+    hashes: pl.Series,
+    terms: pl.Series,
+    today_count: int,
     settings: DedupeSettings,
 ) -> Edges:
-    """All links of a pool of documents where at least one end has involves=True."""
+    """All links of a pool of documents (today's first, then earlier days') that touch one
+    of today's documents."""
     found: list[tuple[np.ndarray, int]] = []
-    hash_docs = [index for index, value in enumerate(hashes) if value is not None]
-    if hash_docs:
-        hash_keys = np.array([int(hashes[index][:16], 16) for index in hash_docs], dtype=np.uint64)
-        found.append(
-            (
-                _pairs_from_keys(np.array(hash_docs, dtype=np.int64), hash_keys, 1 << 30),
-                EDGE_RANK[MATCH_SAME_TEXT],
-            )
-        )
+    involves = np.arange(len(hashes)) < today_count
+    usable = hashes.is_not_null().to_numpy()
+    # 15 hex digits = 60 bits of the blake2b digest: an integer key polars can parse
+    hash_keys = hashes.str.slice(0, 15).str.to_integer(base=16, strict=False).to_numpy()
+    hash_docs = np.flatnonzero(usable)
+    if len(hash_docs):
+        same_text = _pairs_from_keys(hash_docs, hash_keys[hash_docs].astype(np.uint64), 2)
+        found.append((same_text, EDGE_RANK[MATCH_SAME_TEXT]))
     candidates = lsh_candidate_pairs(signatures, usable, settings.lsh_bands)
     if len(candidates):
         candidates = candidates[involves[candidates[:, 0]] | involves[candidates[:, 1]]]
         similar = estimated_jaccard(signatures, candidates) >= settings.near_duplicate_threshold
         found.append((candidates[similar], EDGE_RANK[MATCH_NEAR_DUPLICATE]))
-    event = same_event_pairs(terms, settings).to_numpy().astype(np.int64).reshape(-1, 2)
+    event = same_event_pairs(terms, today_count, settings).to_numpy().reshape(-1, 2)
+    event = event.astype(np.int64)
     found.append((event, EDGE_RANK[MATCH_SAME_EVENT]))
     pairs = [edge_pairs for edge_pairs, _ in found if len(edge_pairs)]
     if not pairs:
@@ -935,27 +958,40 @@ def find_edges(
 
 
 def _ensure_fingerprints(frame: pl.DataFrame, settings: DedupeSettings) -> pl.DataFrame:
-    """Fill stored fingerprints that are missing or were made with other settings."""
+    """Fill text_hash, signature and terms where missing or made with other settings."""
     if frame.height == 0:
         return frame
     signature_ok = pl.col(SIGNATURE_COLUMN).list.len() == settings.num_perm
     needs = frame.select(
         (pl.col(SIGNATURE_COLUMN).is_null() | ~signature_ok.fill_null(False)).alias("sig"),
         pl.col(TERMS_COLUMN).is_null().alias("terms"),
+        pl.col("text_hash").is_null().alias("hash"),
     )
-    if needs["sig"].any():
-        texts = frame["text"].fill_null("").to_list()
-        signatures = minhash_signatures(shingle_documents(texts, settings), settings)
-        computed = pl.Series(SIGNATURE_COLUMN, signatures, dtype=pl.List(pl.UInt32))
-        frame = frame.with_columns(
-            pl.when(needs["sig"]).then(computed).otherwise(pl.col(SIGNATURE_COLUMN))
-        )
-    if needs["terms"].any():
-        computed_terms = fingerprint_terms(_titles(frame), frame["text"], settings.lead_chars)
-        frame = frame.with_columns(
-            pl.when(needs["terms"]).then(computed_terms).otherwise(pl.col(TERMS_COLUMN))
-        )
-    return frame
+    if not (needs["sig"].any() or needs["terms"].any() or needs["hash"].any()):
+        return frame
+    # one NFKC pass (CPython's is faster than polars') feeds all three fingerprints
+    normalised = pl.Series(
+        [unicodedata.normalize("NFKC", text) for text in frame["text"].fill_null("")],
+        dtype=pl.String,
+    )
+    lowered = normalised.str.to_lowercase()
+    signatures = minhash_signatures(_shingle_normalised(lowered.to_list(), settings), settings)
+    hashes = pl.Series(
+        [
+            hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest() if text else None
+            for text in lowered.str.replace_all(r"[\W_]+", "")
+        ],
+        dtype=pl.String,
+    )
+    terms = fingerprint_terms(_titles(frame), normalised, settings.lead_chars, normalised=True)
+    return frame.with_columns(
+        pl.when(needs["sig"])
+        .then(pl.Series(signatures, dtype=pl.List(pl.UInt32)))
+        .otherwise(pl.col(SIGNATURE_COLUMN))
+        .alias(SIGNATURE_COLUMN),
+        pl.when(needs["terms"]).then(terms).otherwise(pl.col(TERMS_COLUMN)).alias(TERMS_COLUMN),
+        pl.when(needs["hash"]).then(hashes).otherwise(pl.col("text_hash")).alias("text_hash"),
+    )
 
 
 def _titles(frame: pl.DataFrame) -> pl.Series:
@@ -1031,9 +1067,6 @@ def _dedupe_one_day(
         pl.col("_kept_url").alias("excluded_detail"),
     )
     members = eligible.filter(~pl.col("_duplicate")).drop("_kept_url", "_duplicate")
-    members = members.with_columns(
-        pl.col("text").map_elements(text_hash, return_dtype=pl.String).alias("text_hash")
-    )
     members = _ensure_fingerprints(
         members.with_columns(
             pl.lit(None, dtype=pl.List(pl.UInt32)).alias(SIGNATURE_COLUMN),
@@ -1105,10 +1138,7 @@ def _group_stories(
         signatures[:] = np.asarray(pool[SIGNATURE_COLUMN].to_list(), dtype=np.uint32).reshape(
             pool.height, settings.num_perm
         )
-    hashes = pool["text_hash"].to_list()
-    usable = pool["text_hash"].is_not_null().to_numpy()
-    involves = np.arange(pool.height) < today_count
-    edges = find_edges(signatures, usable, hashes, pool[TERMS_COLUMN].to_list(), involves, settings)
+    edges = find_edges(signatures, pool["text_hash"], pool[TERMS_COLUMN], today_count, settings)
 
     within = edges.pairs[:, 1] < today_count
     components = connected_components(today_count, edges.pairs[within])

@@ -16,9 +16,9 @@ from dagster import (
     build_schedule_from_partitioned_job,
     define_asset_job,
 )
-from news_pipeline.duckdb_io import NewsDuckDBIOManager
 
 from news_pipeline.assets import all_asset_checks, all_assets, daily_partitions
+from news_pipeline.duckdb_io import NewsDuckDBIOManager
 from news_pipeline.resources import (
     EditorialResource,
     HttpClientResource,

@@ -102,7 +102,7 @@ _ASCII_FREQUENCY = 5_000.0
 # P(word | tag) given to a Latin word or a number written in ASCII.
 _ASCII_GIVEN_TAG = 1e-4
 # Weight of a character's frequency inside longer words when it has to stand alone.
-_CHAR_IN_WORD_WEIGHT = 0.05
+_CHAR_IN_WORD_WEIGHT = 0.01
 # Cost (natural log) of a character from the other script than the text's own.
 _SCRIPT_MISMATCH_COST = 3.0
 # Costs of a bracket that closes nothing or opens one of its kind again (Chinese nests 『』 in
@@ -112,9 +112,14 @@ _UNCLOSED_OPEN_COST = 4.0
 _PUNCTUATION_PAIR_COST = 6.0
 # Mixture weight of the part-of-speech bigram against the plain word unigram, and the
 # probability given to a tag transition jieba's table never saw.
-_TAGGED_WEIGHT = 0.9
+_TAGGED_WEIGHT = 0.7
 _UNSEEN_TRANSITION = 1e-5
 _TAGS_PER_CHAR = 4
+# Adverbs, prepositions and conjunctions rarely end a clause.
+_DANGLING_TAGS = frozenset({"d", "p", "c"})
+_DANGLING_WORD_COST = 2.0
+# Extra parts of speech for characters whose jieba tag misses a common modern use.
+_EXTRA_SINGLE_TAGS = {"与": "c"}
 _FRAMED_LOCALIZER_BONUS = 1.5
 _UNFRAMED_LOCALIZER_COST = 1.0
 # Bracket pairs whose closing or opening character can be damaged: (opening, closing).
@@ -404,6 +409,8 @@ def _single_char_tags(
             value = math.exp(log_prob) * share
             if value > given.setdefault(char, {}).get(tag, 0.0):
                 given[char][tag] = value
+    for char, tag in _EXTRA_SINGLE_TAGS.items():
+        given[char][tag] = word_freq[char] / tag_total[tag]
     return {
         char: tuple(sorted(tags.items(), key=lambda item: -item[1])[:_TAGS_PER_CHAR])
         for char, tags in given.items()
@@ -542,6 +549,8 @@ _OPENERS = "「『【“（《"
 def _punctuation_pair_cost(previous_tag: str, char: str) -> float:
     """Cost of two punctuation marks that Chinese text does not put side by side."""
     if not previous_tag.startswith(_PUNCTUATION_TAG):
+        if char in _CLAUSE_ENDS and previous_tag in _DANGLING_TAGS:
+            return _DANGLING_WORD_COST
         return 0.0
     previous = previous_tag[len(_PUNCTUATION_TAG) :]
     if previous == "、" and (char in _SEPARATORS or char in _CLOSERS or char == ""):
@@ -593,7 +602,7 @@ def _frame_step(in_frame: bool, word: _Word, tag: str) -> tuple[bool, float]:
     if len(word.lookup) != 1:
         return in_frame, 0.0
     if tag.startswith(_PUNCTUATION_TAG):
-        return in_frame and word.lookup not in _CLAUSE_ENDS, 0.0
+        return (in_frame or word.lookup == "》") and word.lookup not in _CLAUSE_ENDS, 0.0
     if tag == "p" and word.lookup in _FRAME_OPENERS:
         return True, 0.0
     if tag == "f" and word.lookup in _LOCALIZERS:

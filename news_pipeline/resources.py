@@ -121,6 +121,9 @@ class EditorialResource(ConfigurableResource):
         "ai_relevance_threshold"
     ].default
     headline_count: int = CategorizeSettings.model_fields["headline_count"].default
+    section_importance_floor: float = CategorizeSettings.model_fields[
+        "section_importance_floor"
+    ].default
     extraction_workers: int = Field(
         default=0, description="Processes for text extraction; 0 means one per CPU core."
     )
@@ -135,6 +138,7 @@ class EditorialResource(ConfigurableResource):
         return CategorizeSettings(
             ai_relevance_threshold=self.ai_relevance_threshold,
             headline_count=self.headline_count,
+            section_importance_floor=self.section_importance_floor,
         )
 
     def workers(self) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 from datetime import datetime
@@ -25,7 +26,7 @@ STAGES = [
 def test_definitions_load_and_form_a_chain() -> None:
     Definitions.validate_loadable(defs)
     graph = defs.resolve_asset_graph()
-    for upstream, downstream in zip(STAGES, STAGES[1:], strict=False):
+    for upstream, downstream in itertools.pairwise(STAGES):
         assert AssetKey(upstream) in graph.get(AssetKey(downstream)).parent_keys
     checked = {key.asset_key.path[-1] for key in graph.asset_check_keys}
     assert checked == set(STAGES)
