@@ -1034,16 +1034,13 @@ def _dedupe_one_day(
     rows: pl.DataFrame, history: pl.DataFrame, day: date | None, settings: DedupeSettings
 ) -> pl.DataFrame:
     frame = conform(rows, DEDUPED_STORIES_SCHEMA).with_row_index("_row")
-    frame = frame.with_columns(
-        pl.struct("url", "page_canonical_url")
-        .map_elements(
-            lambda row: (
-                canonical_url(row["url"], row["page_canonical_url"]) if row["url"] else None
-            ),
-            return_dtype=pl.String,
+    canonical = [
+        canonical_url(url, page_canonical) if url else None
+        for url, page_canonical in zip(
+            frame["url"].to_list(), frame["page_canonical_url"].to_list(), strict=True
         )
-        .alias("canonical_url")
-    )
+    ]
+    frame = frame.with_columns(pl.Series("canonical_url", canonical, dtype=pl.String))
     eligible_mask = (pl.col("record_kind") == RECORD_ITEM) & pl.col("excluded_reason").is_null()
     eligible_mask = eligible_mask & pl.col("canonical_url").is_not_null()
     eligible = frame.filter(eligible_mask).sort(
@@ -1133,11 +1130,9 @@ def _group_stories(
         ],
         how="vertical_relaxed",
     )
-    signatures = np.zeros((pool.height, settings.num_perm), dtype=np.uint32)
-    if pool.height:
-        signatures[:] = np.asarray(pool[SIGNATURE_COLUMN].to_list(), dtype=np.uint32).reshape(
-            pool.height, settings.num_perm
-        )
+    signatures = (
+        pool[SIGNATURE_COLUMN].explode().to_numpy().astype(np.uint32).reshape(-1, settings.num_perm)
+    )
     edges = find_edges(signatures, pool["text_hash"], pool[TERMS_COLUMN], today_count, settings)
 
     within = edges.pairs[:, 1] < today_count

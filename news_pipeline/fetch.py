@@ -803,8 +803,11 @@ def make_transport(settings: FetchSettings, policy: AddressPolicy) -> httpx.Asyn
     # equivalent one that has ours (httpx 0.28 keeps the pool in `_pool`).
     transport._pool = httpcore.AsyncConnectionPool(
         ssl_context=httpx.create_ssl_context(trust_env=False),
-        max_connections=settings.max_concurrency,
-        max_keepalive_connections=settings.max_concurrency,
+        # In-flight requests are capped by Fetcher's semaphores; the pool may also hold
+        # idle keep-alive connections to more hosts than that, so rotating between many
+        # hosts does not reconnect every time.
+        max_connections=settings.max_concurrency * 4,
+        max_keepalive_connections=settings.max_concurrency * 4,
         keepalive_expiry=5.0,
         http1=True,
         http2=settings.http2,

@@ -102,7 +102,7 @@ _ASCII_FREQUENCY = 5_000.0
 # P(word | tag) given to a Latin word or a number written in ASCII.
 _ASCII_GIVEN_TAG = 1e-4
 # Weight of a character's frequency inside longer words when it has to stand alone.
-_CHAR_IN_WORD_WEIGHT = 0.01
+_CHAR_IN_WORD_WEIGHT = 0.05
 # Cost (natural log) of a character from the other script than the text's own.
 _SCRIPT_MISMATCH_COST = 3.0
 # Costs of a bracket that closes nothing or opens one of its kind again (Chinese nests 『』 in
@@ -112,7 +112,7 @@ _UNCLOSED_OPEN_COST = 4.0
 _PUNCTUATION_PAIR_COST = 6.0
 # Mixture weight of the part-of-speech bigram against the plain word unigram, and the
 # probability given to a tag transition jieba's table never saw.
-_TAGGED_WEIGHT = 0.7
+_TAGGED_WEIGHT = 0.9
 _UNSEEN_TRANSITION = 1e-5
 _TAGS_PER_CHAR = 4
 # Adverbs, prepositions and conjunctions rarely end a clause.
@@ -562,9 +562,7 @@ def _punctuation_pair_cost(previous_tag: str, char: str) -> float:
     return 0.0
 
 
-def _word_scores(
-    model: _LanguageModel, word: _Word, previous_tag: str
-) -> list[tuple[float, str]]:
+def _word_scores(model: _LanguageModel, word: _Word, previous_tag: str) -> list[tuple[float, str]]:
     """Log-probabilities of `word` after a word tagged `previous_tag`, per tag it may take."""
     entry = word.entry
     if entry.tag == _SPACE_TAG:
@@ -593,7 +591,7 @@ def _bracket_step(brackets: tuple[int, ...], chars: str) -> tuple[tuple[int, ...
     kind, delta = effect
     depth = brackets[kind] + delta
     if depth in (0, 1):
-        return brackets[:kind] + (depth,) + brackets[kind + 1 :], 0.0
+        return (*brackets[:kind], depth, *brackets[kind + 1 :]), 0.0
     return brackets, _UNBALANCED_BRACKET_COST
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import hashlib
+import socket
 import threading
 import tracemalloc
 import zlib
@@ -202,6 +203,39 @@ def test_429_with_retry_after_then_success(server: HTTPServer, pauses: list[floa
     assert row["http_status"] == 200
     assert pauses == [7.0]
     assert requests_to(server, "/r/429.html") == 2
+
+
+def test_retry_after_is_capped_by_backoff_max(server: HTTPServer, pauses: list[float]) -> None:
+    serve_feed(server, [{"title": "T", "link": "/r/later.html", "pubDate": IN_WINDOW}])
+    server.expect_oneshot_request("/r/later.html").respond_with_data(
+        "later", status=503, headers={"Retry-After": "3600"}
+    )
+    serve_page(server, "/r/later.html")
+    frame = collect(server, one_source(server), backoff_max_seconds=30)
+    assert row_for(items_of(frame), server.url_for("/r/later.html"))["status"] == "ok"
+    assert pauses == [30.0]
+
+
+def test_connection_refused_is_retried_then_recorded(pauses: list[float]) -> None:
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    closed_port = probe.getsockname()[1]
+    probe.close()
+    sources = SourcesConfig(
+        sources=[{"name": "down", "type": "rss", "url": f"http://127.0.0.1:{closed_port}/f.xml"}]
+    )
+    fetch_settings = FetchSettings(
+        per_host_min_delay_seconds=0,
+        max_retries=2,
+        allowed_private_hosts=[f"127.0.0.1:{closed_port}"],
+    )
+    frame = collect_raw_articles(sources, WINDOW, fetch_settings, None, NOW)
+    feed = feed_rows(frame).row(0, named=True)
+    assert feed["status"] == schema.STATUS_FETCH_ERROR
+    assert "ConnectError" in feed["error"]
+    assert items_of(frame).height == 0
+    # robots.txt and the feed: each tried 1 + max_retries times
+    assert len(pauses) == 4
 
 
 def test_503_twice_then_success(server: HTTPServer, pauses: list[float]) -> None:
@@ -409,6 +443,18 @@ def test_redirect_to_disallowed_address_is_blocked(server: HTTPServer) -> None:
     assert "127.0.0.2" in row["error"]
     assert "after redirect" in row["error"]
     assert row["final_url"] == target
+
+
+@pytest.mark.parametrize(
+    "location", ["file:///etc/passwd", "ftp://127.0.0.1/pub/x", "gopher://127.0.0.1:70/"]
+)
+def test_redirect_to_other_scheme_is_blocked(server: HTTPServer, location: str) -> None:
+    serve_feed(server, [{"title": "T", "link": "/odd.html", "pubDate": IN_WINDOW}])
+    server.expect_request("/odd.html").respond_with_data("", 302, headers={"Location": location})
+    frame = collect(server, one_source(server))
+    row = row_for(items_of(frame), server.url_for("/odd.html"))
+    assert row["status"] == schema.STATUS_BLOCKED
+    assert "scheme" in row["error"]
 
 
 def test_private_source_needs_explicit_permission(server: HTTPServer) -> None:

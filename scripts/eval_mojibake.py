@@ -84,8 +84,9 @@ def report_eval_text() -> float:
         total_damaged += ours.damaged
         total_exact += ours.damaged_exact
         print(f"{name}: {len(original)} chars, {ours.non_ascii} non-ASCII, {ours.damaged} damaged")
+        baseline_non_ascii = baseline.rate(baseline.non_ascii_exact, baseline.non_ascii)
         print(
-            f"  ftfy alone : non-ASCII exact {baseline.rate(baseline.non_ascii_exact, baseline.non_ascii):.2%}"
+            f"  ftfy alone : non-ASCII exact {baseline_non_ascii:.2%}"
             f", damaged exact {baseline.rate(baseline.damaged_exact, baseline.damaged):.2%}"
         )
         print(

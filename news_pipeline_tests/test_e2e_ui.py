@@ -1,0 +1,266 @@
+"""The pipeline as users run it: a real dagster-webserver and dagster-daemon on 127.0.0.1.
+
+A backfill of three days is launched through the webserver's GraphQL API exactly as the UI's
+partition dialog sends it, the daemon runs it under the repository's dagster.yaml (queued run
+coordinator, the "news_duckdb" pool limited to one step), and the outcome is read back from
+the instance: every run succeeded, no step met a DuckDB lock, every check passed, each day has
+its report. The webserver also evaluates the schedule and serves the asset graph to Chromium.
+
+`NEWS_PIPELINE_E2E_LONG=1` adds the 14-day backfill that proves the concurrency mechanism
+(about ten minutes on two cores).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from _dagster_services import (
+    INSTANCE_CONFIG,
+    LOCK_ERROR,
+    SCHEDULE_DRY_RUN,
+    DagsterServices,
+    launch_asset_backfill,
+    running_dagster,
+)
+from browser import Chromium, png_size, require_chromium
+from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRun, DagsterRunStatus
+from dagster._core.storage.dagster_run import RunsFilter
+
+pytestmark = pytest.mark.e2e
+
+ASSETS = [
+    "raw_articles",
+    "cleaned_articles",
+    "deduped_stories",
+    "categorized_items",
+    "daily_report",
+]
+# Written from assets.py's docstrings: what each check guards, independent of any run.
+CHECKS = {
+    "raw_articles_unique_per_source",
+    "raw_articles_every_source_answered",
+    "cleaned_articles_have_text",
+    "cleaned_articles_no_replacement_characters",
+    "deduped_stories_one_lead_each",
+    "categorized_items_valid_labels",
+    "daily_report_accounts_for_every_item",
+}
+BACKFILL_DAYS = ["2026-02-13", "2026-02-14", "2026-02-15"]
+LONG_BACKFILL_DAYS = [(date(2026, 2, 2) + timedelta(days=n)).isoformat() for n in range(14)]
+COMPLETED_STATUSES = {"COMPLETED", "COMPLETED_SUCCESS"}
+SCHEDULE_NAME = "daily_report_job_schedule"
+PARTITIONS_TIMEZONE = ZoneInfo("Asia/Shanghai")
+LONG_RUN_ENV = "NEWS_PIPELINE_E2E_LONG"
+
+
+def instance_yaml() -> str:
+    """The repository's dagster.yaml, with the UI's first-visit newsletter popup turned off
+    (it would cover the asset graph in the screenshot; it changes nothing else)."""
+    text = INSTANCE_CONFIG.read_text(encoding="utf-8")
+    return text if "\nnux:" in text else text + "\nnux:\n  enabled: false\n"
+
+
+@dataclass
+class BackfillOutcome:
+    """A finished backfill and everything the instance recorded about its runs."""
+
+    backfill: dict[str, object]
+    seconds: float
+    runs: list[DagsterRun]
+    events_by_run: dict[str, list[str]]
+    check_results: list[tuple[str, bool]]
+    materialized: dict[str, set[str]]
+    step_retries: int
+
+    @property
+    def run_retries(self) -> int:
+        return sum("dagster/retry_number" in run.tags for run in self.runs)
+
+
+def run_backfill(services: DagsterServices, days: list[str], timeout: float) -> BackfillOutcome:
+    started = time.monotonic()
+    backfill_id = launch_asset_backfill(services, ASSETS, days)
+    backfill = services.wait_for_backfill(backfill_id, timeout=timeout)
+    seconds = time.monotonic() - started
+    with DagsterInstance.from_config(str(services.home)) as instance:
+        runs = list(instance.get_runs(RunsFilter(tags={"dagster/backfill": backfill_id})))
+        events_by_run: dict[str, list[str]] = {}
+        check_results: list[tuple[str, bool]] = []
+        step_retries = 0
+        for run in runs:
+            texts = []
+            for entry in instance.all_logs(run.run_id):
+                texts.append(f"{entry.user_message}\n{entry.dagster_event!r}")
+                event = entry.dagster_event
+                if event is None:
+                    continue
+                if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+                    evaluation = event.event_specific_data
+                    check_results.append((evaluation.asset_check_key.name, evaluation.passed))
+                if event.event_type == DagsterEventType.STEP_UP_FOR_RETRY:
+                    step_retries += 1
+            events_by_run[run.run_id] = texts
+        materialized = {
+            name: set(instance.get_materialized_partitions(AssetKey(name))) for name in ASSETS
+        }
+    return BackfillOutcome(
+        backfill=backfill,
+        seconds=seconds,
+        runs=runs,
+        events_by_run=events_by_run,
+        check_results=check_results,
+        materialized=materialized,
+        step_retries=step_retries,
+    )
+
+
+def compute_logs_mentioning(home: Path, needle: str) -> list[Path]:
+    """Captured stdout/stderr files of the steps that contain `needle`."""
+    return [
+        path
+        for path in home.rglob("*")
+        if path.is_file()
+        and path.suffix in {".err", ".out", ".log"}
+        and needle in path.read_text(encoding="utf-8", errors="replace")
+    ]
+
+
+def assert_backfill_succeeded(outcome: BackfillOutcome, days: list[str], services: DagsterServices):
+    assert outcome.backfill["status"] in COMPLETED_STATUSES, outcome.backfill
+    assert outcome.runs, "the backfill launched no run"
+    failed = [
+        (run.run_id, run.status) for run in outcome.runs if run.status != DagsterRunStatus.SUCCESS
+    ]
+    assert not failed, failed
+    locked = [
+        run_id for run_id, texts in outcome.events_by_run.items() if LOCK_ERROR in "".join(texts)
+    ]
+    assert not locked, f"runs whose event log reports a DuckDB lock error: {locked}"
+    assert not compute_logs_mentioning(services.home, LOCK_ERROR)
+    for name in ASSETS:
+        missing = set(days) - outcome.materialized[name]
+        assert not missing, f"{name} not materialized for {sorted(missing)}"
+
+
+@pytest.fixture(scope="module")
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterServices]:
+    with running_dagster(tmp_path_factory.mktemp("e2e"), instance_yaml=instance_yaml()) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def three_day_backfill(services: DagsterServices) -> BackfillOutcome:
+    outcome = run_backfill(services, BACKFILL_DAYS, timeout=420)
+    print(
+        f"3-day backfill: {outcome.seconds:.0f}s, {len(outcome.runs)} runs, "
+        f"{outcome.run_retries} run retries, {outcome.step_retries} step retries"
+    )
+    return outcome
+
+
+def test_backfill_from_the_ui_completes_without_lock_errors(
+    three_day_backfill: BackfillOutcome, services: DagsterServices
+) -> None:
+    assert three_day_backfill.backfill["isAssetBackfill"] is True
+    assert sorted(three_day_backfill.backfill["partitionNames"]) == BACKFILL_DAYS
+    assert_backfill_succeeded(three_day_backfill, BACKFILL_DAYS, services)
+
+
+def test_every_backfilled_day_has_its_three_reports(
+    three_day_backfill: BackfillOutcome, services: DagsterServices
+) -> None:
+    for day in BACKFILL_DAYS:
+        folder = services.data_dir / "reports" / day
+        for name in ("report.md", "report.html", "report.json"):
+            assert (folder / name).stat().st_size > 0, folder / name
+        report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+        assert report["date"] == day
+        assert report["timezone"] == "Asia/Shanghai"
+    # The demo corpus has stories on the 14th and 15th (news_pipeline/demo/expected.yaml).
+    for day in ("2026-02-14", "2026-02-15"):
+        report = json.loads((services.data_dir / "reports" / day / "report.json").read_text())
+        assert report["stories"], f"no story in the report of {day}"
+
+
+def test_every_asset_check_ran_and_passed(three_day_backfill: BackfillOutcome) -> None:
+    evaluated = {name for name, _ in three_day_backfill.check_results}
+    assert evaluated == CHECKS
+    failed = [name for name, passed in three_day_backfill.check_results if not passed]
+    assert not failed, failed
+
+
+def _shanghai_tick(day: date) -> float:
+    return datetime(day.year, day.month, day.day, 7, 0, tzinfo=PARTITIONS_TIMEZONE).timestamp()
+
+
+def _dry_run_partitions(services: DagsterServices, timestamp: float) -> list[str]:
+    location, repository = services.code_location()
+    selector = {
+        "repositoryLocationName": location,
+        "repositoryName": repository,
+        "scheduleName": SCHEDULE_NAME,
+    }
+    data = services.graphql(SCHEDULE_DRY_RUN, {"selectorData": selector, "timestamp": timestamp})
+    tick = data["scheduleDryRun"]
+    assert tick["__typename"] == "DryRunInstigationTick", tick
+    result = tick["evaluationResult"]
+    assert result["error"] is None, result["error"]
+    return [
+        tag["value"]
+        for request in result["runRequests"]
+        for tag in request["tags"]
+        if tag["key"] == "dagster/partition"
+    ]
+
+
+def test_schedule_evaluated_by_the_webserver_targets_the_previous_day(
+    services: DagsterServices,
+) -> None:
+    assert _dry_run_partitions(services, _shanghai_tick(date(2026, 2, 16))) == ["2026-02-15"]
+    # The tick this morning (Asia/Shanghai) asks for yesterday's partition.
+    today = datetime.now(UTC).astimezone(PARTITIONS_TIMEZONE).date()
+    expected = (today - timedelta(days=1)).isoformat()
+    assert _dry_run_partitions(services, _shanghai_tick(today)) == [expected]
+
+
+def test_asset_graph_page_renders_in_headless_chromium(
+    three_day_backfill: BackfillOutcome, services: DagsterServices, tmp_path: Path
+) -> None:
+    chromium = Chromium(require_chromium(), tmp_path / "profile")
+    location, repository = services.code_location()
+    page = f"{services.url}/locations/{repository}@{location}/asset-groups/daily_report"
+    rendered = chromium.render(page, virtual_time_ms=15000)
+    missing = [name for name in ASSETS if name not in rendered.dom]
+    assert not missing, f"asset graph DOM lacks {missing}"
+    assert "Materialize" in rendered.dom
+    screenshot = chromium.screenshot(page, tmp_path / "asset_graph.png", virtual_time_ms=15000)
+    blank = chromium.screenshot("about:blank", tmp_path / "blank.png", virtual_time_ms=1000)
+    assert png_size(screenshot) == png_size(blank) == (1400, 900)
+    # A drawn page compresses far worse than an empty one of the same size.
+    assert screenshot.stat().st_size > 5 * blank.stat().st_size
+    print(f"asset graph screenshot: {screenshot}")
+
+
+@pytest.mark.skipif(
+    os.environ.get(LONG_RUN_ENV) != "1", reason=f"14-day backfill runs only with {LONG_RUN_ENV}=1"
+)
+def test_fourteen_day_backfill_with_default_settings(tmp_path: Path) -> None:
+    with running_dagster(tmp_path, instance_yaml=instance_yaml()) as long_services:
+        outcome = run_backfill(long_services, LONG_BACKFILL_DAYS, timeout=1800)
+        print(
+            f"14-day backfill: {outcome.seconds:.0f}s, {len(outcome.runs)} runs, "
+            f"{outcome.run_retries} run retries, {outcome.step_retries} step retries"
+        )
+        assert_backfill_succeeded(outcome, LONG_BACKFILL_DAYS, long_services)
+        failed = [name for name, passed in outcome.check_results if not passed]
+        assert not failed, failed
+        for day in LONG_BACKFILL_DAYS:
+            assert (long_services.data_dir / "reports" / day / "report.json").exists(), day
