@@ -428,6 +428,24 @@ def _language_model() -> _LanguageModel:
         if len(fields) >= 2 and fields[0]:
             word_freq[fields[0]] = word_freq.get(fields[0], 0.0) + float(fields[1])
             word_tag.setdefault(fields[0], fields[2] if len(fields) > 2 else _UNKNOWN_TAG)
+    import os
+    mode = os.environ.get("WF", "")
+    if mode:
+        from wordfreq import read_cBpack
+        from wordfreq.util import data_path
+        jieba_total = sum(word_freq.values())
+        weight = float(os.environ.get("WFW", "0.5"))
+        wf: dict[str, float] = {}
+        for index, bucket in enumerate(read_cBpack(str(data_path("large_zh.msgpack.gz")))):
+            for word in bucket:
+                if word.isascii():
+                    continue
+                wf[word] = 10 ** (-index / 100) * jieba_total
+        for word in word_freq.keys() | wf.keys():
+            a = word_freq.get(word, 0.0)
+            b = wf.get(word, 0.0)
+            word_freq[word] = (1 - weight) * a + weight * b
+            word_tag.setdefault(word, "n")
     for word in _read_opencc_table("STPhrases.txt"):
         if word not in word_freq:
             word_freq[word], word_tag[word] = _PHRASE_TABLE_FREQUENCY, "n"

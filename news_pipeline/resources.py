@@ -17,7 +17,7 @@ from pydantic import Field
 
 from news_pipeline.categorize import CategorizeSettings, Taxonomy, load_taxonomy
 from news_pipeline.dedupe import DedupeSettings
-from news_pipeline.demo.server import DEMO_SOURCES_PATH, serve_demo_corpus
+from news_pipeline.demo.server import DEMO_PORT, DEMO_SOURCES_PATH, serve_demo_corpus
 from news_pipeline.fetch import FetchSettings
 from news_pipeline.http_cache import HttpCache
 from news_pipeline.sources import SourcesConfig, load_sources
@@ -67,7 +67,7 @@ class SourcesResource(ConfigurableResource):
         if DEMO_PLACEHOLDER not in path.read_text(encoding="utf-8"):
             yield load_sources(path)
             return
-        with serve_demo_corpus() as base_url:
+        with serve_demo_corpus(port=DEMO_PORT) as base_url:
             yield load_sources(path, substitutions={DEMO_PLACEHOLDER: base_url})
 
 
@@ -86,6 +86,9 @@ class HttpClientResource(ConfigurableResource):
     max_body_bytes: int = FetchSettings.model_fields["max_body_bytes"].default
     max_redirects: int = FetchSettings.model_fields["max_redirects"].default
     max_retries: int = FetchSettings.model_fields["max_retries"].default
+    backoff_base_seconds: float = FetchSettings.model_fields["backoff_base_seconds"].default
+    backoff_max_seconds: float = FetchSettings.model_fields["backoff_max_seconds"].default
+    http2: bool = FetchSettings.model_fields["http2"].default
     respect_robots: bool = FetchSettings.model_fields["respect_robots"].default
     allowed_private_hosts: list[str] = Field(default_factory=list)
 

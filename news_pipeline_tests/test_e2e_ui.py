@@ -22,7 +22,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from _dagster_services import (
+from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRun, DagsterRunStatus
+from dagster._core.storage.dagster_run import RunsFilter
+
+from news_pipeline_tests._dagster_services import (
     INSTANCE_CONFIG,
     LOCK_ERROR,
     SCHEDULE_DRY_RUN,
@@ -30,9 +33,7 @@ from _dagster_services import (
     launch_asset_backfill,
     running_dagster,
 )
-from browser import Chromium, png_size, require_chromium
-from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRun, DagsterRunStatus
-from dagster._core.storage.dagster_run import RunsFilter
+from news_pipeline_tests.browser import Chromium, png_size, require_chromium
 
 pytestmark = pytest.mark.e2e
 

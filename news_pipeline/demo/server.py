@@ -9,6 +9,7 @@ Chinese portals send it, so that the page's `<meta charset>` is the only hint.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -16,6 +17,8 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
+
+logger = logging.getLogger(__name__)
 
 DEMO_DIR = Path(__file__).resolve().parent
 SITES_DIR = DEMO_DIR / "sites"
@@ -108,11 +111,30 @@ class DemoCorpusHandler(BaseHTTPRequestHandler):
         """Stay quiet: the pipeline logs its own fetches."""
 
 
+# The demo's article URLs contain the server's address, and story ids are derived from
+# canonical URLs: a fixed port keeps story ids stable from one run to the next, so a re-run
+# day still matches the `seen_before` references stored by later days.
+DEMO_PORT = 48015
+
+
+def _bind(host: str, port: int, handler_class: type[DemoCorpusHandler]) -> ThreadingHTTPServer:
+    try:
+        return ThreadingHTTPServer((host, port), handler_class)
+    except OSError:
+        if port == 0:
+            raise
+        logger.warning("port %s is busy; serving the demo corpus on a free port instead", port)
+        return ThreadingHTTPServer((host, 0), handler_class)
+
+
 @contextmanager
 def serve_demo_corpus(host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-    """Serve the demo sites in a daemon thread; yields the base URL, e.g. http://127.0.0.1:5432."""
+    """Serve the demo sites in a daemon thread; yields the base URL, e.g. http://127.0.0.1:5432.
+
+    A busy non-zero `port` falls back to a free one (with a warning) rather than failing.
+    """
     handler_class = type("BoundDemoCorpusHandler", (DemoCorpusHandler,), {})
-    server = ThreadingHTTPServer((host, port), handler_class)
+    server = _bind(host, port, handler_class)
     server.daemon_threads = True
     bound_host, bound_port = server.server_address[:2]
     base_url = f"http://{bound_host}:{bound_port}"

@@ -1,0 +1,261 @@
+"""One measured step of the benchmark, run in a fresh process by benchmarks/run.py.
+
+Each step runs alone in its own interpreter so that its peak RSS is not polluted by earlier
+steps: `python -m benchmarks.stages '<json job>'` prints one JSON line with the step's
+seconds, item count and peak memory. Peak memory is sampled over the whole process tree
+(the extraction pool's workers included; pages shared after fork are counted once per
+process, so the figure is an upper bound) and cross-checked with getrusage.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import psutil
+
+from benchmarks import corpus
+
+SAMPLE_SECONDS = 0.05
+
+
+class PeakMemory:
+    """Samples the RSS of this process and all its descendants in a background thread."""
+
+    def __init__(self) -> None:
+        self.peak_bytes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            self.sample(me)
+            self._stop.wait(SAMPLE_SECONDS)
+
+    def sample(self, me: psutil.Process) -> None:
+        total = 0
+        for process in [me, *me.children(recursive=True)]:
+            try:
+                total += process.memory_info().rss
+            except psutil.Error:
+                continue
+        self.peak_bytes = max(self.peak_bytes, total)
+
+
+def _maxrss_mib(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # Linux reports KiB
+
+
+def _files(job: dict[str, Any]) -> corpus.CorpusFiles:
+    return corpus.ensure_corpus(
+        job["size"], job.get("seed", corpus.DEFAULT_SEED), Path(job["cache_dir"])
+    )
+
+
+def _item_count(raw: pl.DataFrame) -> int:
+    return raw.filter((pl.col("record_kind") == "item") & (pl.col("status") == "ok")).height
+
+
+# ---- steps -------------------------------------------------------------------------------------
+
+
+def step_extract(job: dict[str, Any]) -> dict[str, Any]:
+    """clean_articles over the whole raw partition, one worker per core."""
+    from news_pipeline.extract import clean_articles, load_boilerplate_rules
+
+    files = _files(job)
+    raw = corpus.read_raw(files)
+    rules = load_boilerplate_rules()
+    workers = job.get("workers") or os.cpu_count() or 1
+    started = time.perf_counter()
+    cleaned = clean_articles(raw, rules=rules, workers=workers)
+    seconds = time.perf_counter() - started
+    truth = corpus.read_truth(files)
+    items = cleaned.filter(pl.col("record_kind") == "item")
+    exact = items.join(truth.select("url", "text"), on="url", suffix="_truth").filter(
+        pl.col("text") == pl.col("text_truth")
+    )
+    return {
+        "items": _item_count(raw),
+        "seconds": seconds,
+        "workers": workers,
+        "text_exact_share": exact.height / max(1, items.height),
+    }
+
+
+def step_extract_baseline(job: dict[str, Any]) -> dict[str, Any]:
+    """Plain `trafilatura.extract` in a single-process loop over (a sample of) the same pages;
+    pages are decompressed before the clock starts."""
+    import trafilatura
+
+    from news_pipeline.extract import decompress_body
+
+    files = _files(job)
+    raw = corpus.read_raw(files).filter(pl.col("record_kind") == "item")
+    sample = raw.head(job.get("sample") or raw.height)
+    pages = [decompress_body(body) for body in sample.get_column("body_zstd")]
+    del raw
+    started = time.perf_counter()
+    extracted = [trafilatura.extract(page) for page in pages]
+    seconds = time.perf_counter() - started
+    return {
+        "items": len(pages),
+        "seconds": seconds,
+        "with_text": sum(1 for text in extracted if text),
+        "page_mib": sum(map(len, pages)) / 2**20,
+    }
+
+
+def _deduped_path(job: dict[str, Any]) -> Path:
+    return Path(job["cache_dir"]) / f"deduped-v{corpus.GENERATOR_VERSION}-n{job['size']}.parquet"
+
+
+def step_dedupe(job: dict[str, Any]) -> dict[str, Any]:
+    """dedupe_articles over the articles' true texts (no previous days)."""
+    from news_pipeline.dedupe import DedupeSettings, dedupe_articles
+
+    truth = corpus.read_truth(_files(job))
+    cleaned = corpus.cleaned_from_truth(truth)
+    started = time.perf_counter()
+    deduped = dedupe_articles(cleaned, pl.DataFrame(), DedupeSettings())
+    seconds = time.perf_counter() - started
+    deduped.write_parquet(_deduped_path(job))
+    by_url = dict(zip(deduped["url"].to_list(), deduped["story_id"].to_list(), strict=True))
+    predicted = [by_url.get(url) or f"alone:{url}" for url in truth["url"].to_list()]
+    quality = corpus.pairwise_scores(truth["story"].to_list(), predicted)
+    return {
+        "items": truth.height,
+        "seconds": seconds,
+        "stories": deduped["story_id"].n_unique(),
+        **{f"pairwise_{name}": value for name, value in quality.items()},
+    }
+
+
+def step_dedupe_baseline(job: dict[str, Any]) -> dict[str, Any]:
+    """A straightforward datasketch MinHashLSH over the same texts and shingles."""
+    from benchmarks.baselines import datasketch_groups
+
+    truth = corpus.read_truth(_files(job))
+    timings, groups = datasketch_groups(truth["text"].to_list())
+    quality = corpus.pairwise_scores(truth["story"].to_list(), groups)
+    return {
+        "items": truth.height,
+        "seconds": sum(timings.values()),
+        **{f"{name}_seconds": value for name, value in timings.items()},
+        **{f"pairwise_{name}": value for name, value in quality.items()},
+    }
+
+
+def step_categorize(job: dict[str, Any]) -> dict[str, Any]:
+    from news_pipeline.categorize import CategorizeSettings, categorize_stories, load_taxonomy
+
+    deduped = pl.read_parquet(_deduped_path(job))
+    taxonomy = load_taxonomy()
+    started = time.perf_counter()
+    categorized = categorize_stories(deduped, taxonomy, CategorizeSettings(), corpus.TIMEZONE)
+    seconds = time.perf_counter() - started
+    categorized.write_parquet(
+        Path(job["cache_dir"]) / f"categorized-v{corpus.GENERATOR_VERSION}-n{job['size']}.parquet"
+    )
+    return {"items": deduped.height, "stories": categorized.height, "seconds": seconds}
+
+
+def step_render(job: dict[str, Any]) -> dict[str, Any]:
+    from news_pipeline.categorize import load_taxonomy
+    from news_pipeline.render import build_report, write_report
+
+    deduped = pl.read_parquet(_deduped_path(job))
+    categorized = pl.read_parquet(
+        Path(job["cache_dir"]) / f"categorized-v{corpus.GENERATOR_VERSION}-n{job['size']}.parquet"
+    )
+    names = load_taxonomy().display_names()
+    with tempfile.TemporaryDirectory() as out_dir:
+        started = time.perf_counter()
+        report = build_report(
+            categorized, deduped, corpus.PARTITION_DAY, corpus.TIMEZONE, datetime.now(UTC)
+        )
+        write_report(
+            report,
+            out_dir=Path(out_dir),
+            language="zh",
+            category_names=names,
+            categorized=categorized,
+            deduped=deduped,
+        )
+        seconds = time.perf_counter() - started
+    return {"items": deduped.height, "stories": categorized.height, "seconds": seconds}
+
+
+def step_dagster_seed(job: dict[str, Any]) -> dict[str, Any]:
+    """Write the generated raw partition into a fresh DuckDB file through the IO manager."""
+    from benchmarks.dagster_runs import seed_raw_partitions
+
+    files = _files(job)
+    started = time.perf_counter()
+    seed_raw_partitions(Path(job["data_dir"]), {corpus.PARTITION_DAY: files.raw_path})
+    return {"items": files.size, "seconds": time.perf_counter() - started}
+
+
+def step_dagster_e2e(job: dict[str, Any]) -> dict[str, Any]:
+    """cleaned_articles -> daily_report (and their checks) for one partition through Dagster."""
+    from benchmarks.dagster_runs import materialize_downstream
+
+    result = materialize_downstream(
+        Path(job["data_dir"]), [corpus.PARTITION_DAY.isoformat()], mode="single"
+    )
+    return {"items": job["size"], **result}
+
+
+def step_backfill(job: dict[str, Any]) -> dict[str, Any]:
+    """A backfill of `days` demo-size partitions in one of three run layouts."""
+    from benchmarks.dagster_runs import backfill
+
+    first = date.fromisoformat(job["first_day"])
+    days = [first + timedelta(days=offset) for offset in range(job["days"])]
+    return backfill(Path(job["data_dir"]), days, job["items_per_day"], job["mode"])
+
+
+STEPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "extract": step_extract,
+    "extract_baseline": step_extract_baseline,
+    "dedupe": step_dedupe,
+    "dedupe_baseline": step_dedupe_baseline,
+    "categorize": step_categorize,
+    "render": step_render,
+    "dagster_seed": step_dagster_seed,
+    "dagster_e2e": step_dagster_e2e,
+    "backfill": step_backfill,
+}
+
+
+def main(argv: list[str]) -> None:
+    job = json.loads(argv[0])
+    with PeakMemory() as memory:
+        result = STEPS[job["step"]](job)
+    result["peak_rss_tree_mib"] = memory.peak_bytes / 2**20
+    result["maxrss_self_mib"] = _maxrss_mib(resource.RUSAGE_SELF)
+    result["maxrss_largest_child_mib"] = _maxrss_mib(resource.RUSAGE_CHILDREN)
+    print(json.dumps(result, default=str))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
