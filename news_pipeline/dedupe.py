@@ -52,6 +52,9 @@ EDGE_RANK = {MATCH_SAME_TEXT: 0, MATCH_NEAR_DUPLICATE: 1, MATCH_SAME_EVENT: 2}
 
 SIGNATURE_COLUMN = "minhash_signature"
 TERMS_COLUMN = "fingerprint_terms"
+VERSION_COLUMN = "fingerprint_version"
+# bump when shingling, hashing or term extraction changes: stored fingerprints are then redone
+FINGERPRINT_ALGORITHM = "fp1"
 
 _CHUNK_DOCS = 256  # small chunks keep numpy temporaries in cache (2x faster than 4096)
 
@@ -968,37 +971,48 @@ def find_edges(
 # ---- the stage ----------------------------------------------------------------------------
 
 
+def fingerprint_version(settings: DedupeSettings) -> str:
+    """Names the algorithm and the settings that made a row's stored fingerprints; rows of
+    earlier partitions with another version are fingerprinted again before matching."""
+    return (
+        f"{FINGERPRINT_ALGORITHM}/p{settings.num_perm}/s{settings.minhash_seed}"
+        f"/c{settings.char_shingle_size}/w{settings.word_shingle_size}"
+        f"/r{settings.cjk_ratio_for_char_shingles}/l{settings.lead_chars}"
+    )
+
+
 def _ensure_fingerprints(frame: pl.DataFrame, settings: DedupeSettings) -> pl.DataFrame:
-    """Fill text_hash, signature and terms where missing or made with other settings."""
-    if frame.height == 0:
+    """Fill text_hash, signature and terms of rows whose fingerprints are missing or were made
+    by another algorithm version or other settings."""
+    version = fingerprint_version(settings)
+    stale = frame.select(
+        (pl.col(VERSION_COLUMN).is_null() | (pl.col(VERSION_COLUMN) != version)).alias("stale")
+    )["stale"]
+    if not stale.any():
         return frame
-    signature_ok = pl.col(SIGNATURE_COLUMN).list.len() == settings.num_perm
-    needs = frame.select(
-        (pl.col(SIGNATURE_COLUMN).is_null() | ~signature_ok.fill_null(False)).alias("sig"),
-        pl.col(TERMS_COLUMN).is_null().alias("terms"),
-        pl.col("text_hash").is_null().alias("hash"),
-    )
-    if not (needs["sig"].any() or needs["terms"].any() or needs["hash"].any()):
-        return frame
-    shingles = shingle_documents(frame["text"].to_list(), settings)
-    signatures = minhash_signatures(shingles, settings)
-    hashes = pl.Series(
-        [f"{value:016x}" if value else None for value in shingles.text_hashes.tolist()],
-        dtype=pl.String,
-    )
+    marked = frame.with_columns(stale.alias("_stale"))
+    current = marked.filter(~pl.col("_stale"))
+    todo = marked.filter(pl.col("_stale"))
+    shingles = shingle_documents(todo["text"].to_list(), settings)
     normalised = pl.Series(
-        [unicodedata.normalize("NFKC", text) for text in frame["text"].fill_null("")],
+        [unicodedata.normalize("NFKC", text) for text in todo["text"].fill_null("")],
         dtype=pl.String,
     )
-    terms = fingerprint_terms(_titles(frame), normalised, settings.lead_chars, normalised=True)
-    return frame.with_columns(
-        pl.when(needs["sig"])
-        .then(pl.Series(signatures, dtype=pl.List(pl.UInt32)))
-        .otherwise(pl.col(SIGNATURE_COLUMN))
-        .alias(SIGNATURE_COLUMN),
-        pl.when(needs["terms"]).then(terms).otherwise(pl.col(TERMS_COLUMN)).alias(TERMS_COLUMN),
-        pl.when(needs["hash"]).then(hashes).otherwise(pl.col("text_hash")).alias("text_hash"),
+    todo = todo.with_columns(
+        pl.Series(
+            SIGNATURE_COLUMN,
+            minhash_signatures(shingles, settings),
+            dtype=pl.List(pl.UInt32),
+        ),
+        pl.Series(
+            "text_hash",
+            [f"{value:016x}" if value else None for value in shingles.text_hashes.tolist()],
+            dtype=pl.String,
+        ),
+        fingerprint_terms(_titles(todo), normalised, settings.lead_chars, normalised=True),
+        pl.lit(version, dtype=pl.String).alias(VERSION_COLUMN),
     )
+    return pl.concat([current, todo], how="vertical_relaxed").drop("_stale")
 
 
 def _titles(frame: pl.DataFrame) -> pl.Series:
@@ -1072,11 +1086,7 @@ def _dedupe_one_day(
     )
     members = eligible.filter(~pl.col("_duplicate")).drop("_kept_url", "_duplicate")
     members = _ensure_fingerprints(
-        members.with_columns(
-            pl.lit(None, dtype=pl.List(pl.UInt32)).alias(SIGNATURE_COLUMN),
-            pl.lit(None, dtype=pl.List(pl.String)).alias(TERMS_COLUMN),
-        ),
-        settings,
+        members.with_columns(pl.lit(None, dtype=pl.String).alias(VERSION_COLUMN)), settings
     )
     stories = _group_stories(members, history, day, settings)
 
@@ -1212,6 +1222,7 @@ def _group_stories(
         "match_reason",
         SIGNATURE_COLUMN,
         TERMS_COLUMN,
+        VERSION_COLUMN,
         "excluded_reason",
         "excluded_detail",
     )

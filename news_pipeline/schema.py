@@ -184,9 +184,11 @@ DEDUPED_STORIES_EXTRA_SCHEMA: dict[str, pl.DataType] = {
     "match_reason": pl.String(),
     # dedupe fingerprints, kept so later partitions can match without re-shingling:
     # MinHash signature of the text, and title tokens (t:), title+lead anchors (a:) and
-    # whole-text facts (f:) for the same-event and new-development rules
+    # whole-text facts (f:) for the same-event and new-development rules; the version says
+    # which algorithm and settings made them (stale ones are recomputed)
     "minhash_signature": pl.List(pl.UInt32()),
     "fingerprint_terms": pl.List(pl.String()),
+    "fingerprint_version": pl.String(),
 }
 DEDUPED_STORIES_SCHEMA: dict[str, pl.DataType] = {
     **CLEANED_ARTICLES_SCHEMA,

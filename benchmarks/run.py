@@ -1,0 +1,348 @@
+"""Benchmark of every stage against its obvious alternative, measured in the same run.
+
+    python -m benchmarks.run                       # 1k and 10k articles, 30-day backfill
+    python -m benchmarks.run --sizes 100000        # opt-in: 100k (extraction alone ~20 min)
+    python -m benchmarks.run --sizes 1000 --stages dedupe,categorize
+
+For each size a synthetic corpus (benchmarks/corpus.py) is generated once and cached outside
+the repository. Every measured step runs in a fresh subprocess (benchmarks/stages.py) so
+its peak RSS is its own. Steps:
+
+- cleaned_articles: `clean_articles(raw, workers=os.cpu_count())` against plain
+  `trafilatura.extract` in a single-process loop (on the first `--baseline-sample` pages);
+- deduped_stories: `dedupe_articles` against datasketch MinHash + MinHashLSH over the same
+  texts and shingles, both scored against the corpus's story labels (pairwise P/R/F1);
+- categorized_items and daily_report: the stage functions on the dedupe output;
+- dagster: the four downstream assets and their checks for one partition through
+  `materialize` (real DuckDB file and instance, raw_articles pre-written through the IO
+  manager) against the sum of the stage times: the Dagster + IO overhead;
+- backfill: `--backfill-days` demo-size partitions materialized one run per partition, in
+  runs of 7 and in one range run, with the overhead per partition of each.
+
+Results go to benchmarks/results/<timestamp>.json and latest.json; the Markdown tables
+printed at the end are the README's Performance section.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from benchmarks import corpus
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+STAGES = ("extract", "dedupe", "categorize", "render", "dagster")
+PACKAGES = ("trafilatura", "datasketch", "rensa", "dagster", "polars", "duckdb")
+BACKFILL_MODES = ("single", "chunked", "range")
+BACKFILL_FIRST_DAY = "2026-01-05"
+
+
+def run_step(job: dict[str, Any]) -> dict[str, Any]:
+    """Run one step in a fresh interpreter; its last stdout line is the result."""
+    load_before = os.getloadavg()[0]
+    started = time.perf_counter()
+    completed = subprocess.run(
+        [sys.executable, "-m", "benchmarks.stages", json.dumps(job)],
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    wall = time.perf_counter() - started
+    lines = completed.stdout.strip().splitlines()
+    if completed.returncode != 0 or not lines:
+        tail = completed.stderr.strip().splitlines()[-5:]
+        print(f"  {job['step']}: FAILED ({' / '.join(tail)})", flush=True)
+        return {"error": "\n".join(tail), "process_seconds": wall}
+    result = json.loads(lines[-1])
+    result["process_seconds"] = wall
+    result["load_before"] = load_before
+    result["load_after"] = os.getloadavg()[0]
+    print(
+        f"  {job['step']:<17} {result.get('seconds', 0):8.2f}s  "
+        f"peak {result['peak_rss_tree_mib']:7.0f} MiB  load {load_before:.1f}",
+        flush=True,
+    )
+    return result
+
+
+def bench_size(size: int, arguments: argparse.Namespace, cache_dir: Path) -> dict[str, Any]:
+    print(f"[{size} articles]", flush=True)
+    started = time.perf_counter()
+    files = corpus.ensure_corpus(size, arguments.seed, cache_dir)
+    generation = time.perf_counter() - started
+    print(f"  corpus ready in {generation:.1f}s: {files.raw_path}", flush=True)
+    base = {"size": size, "seed": arguments.seed, "cache_dir": str(cache_dir)}
+    steps: dict[str, Any] = {"corpus_seconds": generation}
+    stages = set(arguments.stages)
+    if "extract" in stages:
+        sample = min(size, arguments.baseline_sample)
+        steps["extract_baseline"] = run_step({**base, "step": "extract_baseline", "sample": sample})
+        steps["extract"] = run_step({**base, "step": "extract"})
+    if stages & {"dedupe", "categorize", "render"}:
+        steps["dedupe"] = run_step({**base, "step": "dedupe"})
+    if "dedupe" in stages and not arguments.skip_dedupe_baseline:
+        steps["dedupe_baseline"] = run_step({**base, "step": "dedupe_baseline"})
+    if stages & {"categorize", "render"}:
+        steps["categorize"] = run_step({**base, "step": "categorize"})
+    if "render" in stages:
+        steps["render"] = run_step({**base, "step": "render"})
+    if "dagster" in stages:
+        data_dir = Path(tempfile.mkdtemp(prefix=f"bench-dagster-{size}-"))
+        try:
+            job = {**base, "data_dir": str(data_dir)}
+            steps["dagster_seed"] = run_step({**job, "step": "dagster_seed"})
+            steps["dagster_e2e"] = run_step({**job, "step": "dagster_e2e"})
+        finally:
+            shutil.rmtree(data_dir, ignore_errors=True)
+    return steps
+
+
+def bench_backfill(arguments: argparse.Namespace, cache_dir: Path) -> dict[str, Any]:
+    print(f"[backfill: {arguments.backfill_days} days x {arguments.items_per_day} items]")
+    results = {}
+    for mode in BACKFILL_MODES:
+        data_dir = Path(tempfile.mkdtemp(prefix=f"bench-backfill-{mode}-"))
+        try:
+            results[mode] = run_step(
+                {
+                    "step": "backfill",
+                    "mode": mode,
+                    "days": arguments.backfill_days,
+                    "items_per_day": arguments.items_per_day,
+                    "first_day": BACKFILL_FIRST_DAY,
+                    "cache_dir": str(cache_dir),
+                    "data_dir": str(data_dir),
+                }
+            )
+        finally:
+            shutil.rmtree(data_dir, ignore_errors=True)
+    return results
+
+
+# ---- tables ------------------------------------------------------------------------------------
+
+
+def _rate(step: dict[str, Any] | None) -> float | None:
+    if not step or "error" in step or not step.get("seconds"):
+        return None
+    return step["items"] / step["seconds"]
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def _mib(step: dict[str, Any] | None) -> str:
+    if not step or "error" in step:
+        return "-"
+    return f"{step['peak_rss_tree_mib']:,.0f}"
+
+
+def stage_table(size: int, steps: dict[str, Any]) -> str:
+    rows = [
+        f"**{size:,} articles**",
+        "",
+        "| stage | seconds | items/s | peak RSS MiB | baseline | baseline items/s "
+        "| baseline peak RSS MiB | ratio |",
+        "|---|---:|---:|---:|---|---:|---:|---:|",
+    ]
+    pairs = (
+        ("cleaned_articles", "extract", "extract_baseline", "plain trafilatura loop, 1 process"),
+        ("deduped_stories", "dedupe", "dedupe_baseline", "datasketch MinHashLSH"),
+        ("categorized_items", "categorize", None, ""),
+        ("daily_report", "render", None, ""),
+    )
+    for label, key, baseline_key, baseline_name in pairs:
+        step = steps.get(key)
+        if not step:
+            continue
+        baseline = steps.get(baseline_key) if baseline_key else None
+        ours, theirs = _rate(step), _rate(baseline)
+        ratio = f"{ours / theirs:.1f}x" if ours and theirs else "-"
+        if baseline and "error" not in baseline and baseline["items"] < size:
+            baseline_name += f" ({baseline['items']:,}-page sample)"
+        rows.append(
+            f"| {label} | {_fmt(step.get('seconds'), 2)} | {_fmt(ours)} | {_mib(step)} "
+            f"| {baseline_name} | {_fmt(theirs)} | {_mib(baseline)} | {ratio} |"
+        )
+    extra = _quality_lines(steps)
+    return "\n".join(rows + extra)
+
+
+def _quality_lines(steps: dict[str, Any]) -> list[str]:
+    lines = []
+    for key, name in (("dedupe", "dedupe"), ("dedupe_baseline", "datasketch")):
+        step = steps.get(key)
+        if step and "error" not in step:
+            lines.append(
+                f"{name}: pairwise precision {step['pairwise_precision']:.3f}, "
+                f"recall {step['pairwise_recall']:.3f}, F1 {step['pairwise_f1']:.3f} "
+                "against the corpus's story labels"
+            )
+    extract = steps.get("extract")
+    if extract and "error" not in extract:
+        lines.append(
+            f"extraction: {extract['text_exact_share']:.1%} of pages give exactly the "
+            f"article text written ({extract['workers']} workers)"
+        )
+    return ["", *lines] if lines else []
+
+
+def scaling_table(results: dict[int, dict[str, Any]]) -> str:
+    sizes = sorted(results)
+    header = "| stage | " + " | ".join(f"{size:,} s" for size in sizes) + " | growth |"
+    rows = [header, "|---|" + "---:|" * (len(sizes) + 1)]
+    keys = ("extract", "dedupe", "dedupe_baseline", "categorize", "render", "dagster_e2e")
+    for key in keys:
+        seconds = [results[size].get(key, {}).get("seconds") for size in sizes]
+        if all(value is None for value in seconds):
+            continue
+        growth = "-"
+        if len(sizes) > 1 and seconds[-1] and seconds[-2]:
+            factor = sizes[-1] / sizes[-2]
+            growth = f"{seconds[-1] / seconds[-2]:.1f}x for {factor:.0f}x items"
+        cells = " | ".join(_fmt(value, 2) for value in seconds)
+        rows.append(f"| {key} | {cells} | {growth} |")
+    return "\n".join(rows)
+
+
+def dagster_table(results: dict[int, dict[str, Any]]) -> str:
+    rows = [
+        "| articles | end-to-end s | sum of stage s | Dagster + IO overhead s "
+        "| in-asset compute s | peak RSS MiB |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size, steps in sorted(results.items()):
+        e2e = steps.get("dagster_e2e")
+        if not e2e or "error" in e2e:
+            continue
+        stage_sum = sum(
+            steps[key]["seconds"]
+            for key in ("extract", "dedupe", "categorize", "render")
+            if key in steps and "error" not in steps[key]
+        )
+        rows.append(
+            f"| {size:,} | {e2e['seconds']:.2f} | {stage_sum:.2f} "
+            f"| {e2e['seconds'] - stage_sum:.2f} | {e2e['work_seconds']:.2f} | {_mib(e2e)} |"
+        )
+    return "\n".join(rows)
+
+
+def backfill_table(backfill: dict[str, Any]) -> str:
+    names = {
+        "single": "one run per partition",
+        "chunked": "runs of 7 partitions",
+        "range": "one range run",
+    }
+    rows = [
+        "| layout | runs | wall s | in-asset compute s | overhead s per partition |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for mode, step in backfill.items():
+        if "error" in step:
+            rows.append(f"| {names[mode]} | failed | - | - | - |")
+            continue
+        rows.append(
+            f"| {names[mode]} | {step['runs']} | {step['seconds']:.1f} "
+            f"| {step['work_seconds']:.1f} | {step['overhead_per_partition']:.2f} |"
+        )
+    return "\n".join(rows)
+
+
+def markdown(report: dict[str, Any]) -> str:
+    results = {int(size): steps for size, steps in report["sizes"].items()}
+    machine = report["machine"]
+    parts = [
+        f"Measured {report['started_at'][:16]} UTC on {machine['cpus']} cores "
+        f"(load average {machine['load_start']:.1f} at start: other work shared the CPU), "
+        f"Python {machine['python']}, trafilatura {report['versions']['trafilatura']}, "
+        f"datasketch {report['versions']['datasketch']}, rensa {report['versions']['rensa']}, "
+        f"Dagster {report['versions']['dagster']}. Command: `{report['command']}`",
+    ]
+    parts += [stage_table(size, steps) for size, steps in sorted(results.items())]
+    if len(results) > 1:
+        parts.append("Scaling (seconds per stage):\n\n" + scaling_table(results))
+    if any("dagster_e2e" in steps for steps in results.values()):
+        parts.append("One partition through Dagster:\n\n" + dagster_table(results))
+    if report.get("backfill"):
+        days = report["backfill_days"]
+        parts.append(
+            f"Backfill of {days} demo-size partitions ({report['items_per_day']} articles "
+            "each):\n\n" + backfill_table(report["backfill"])
+        )
+    return "\n\n".join(parts)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Benchmark the pipeline's stages.")
+    parser.add_argument("--sizes", default="1000,10000", help="comma-separated article counts")
+    parser.add_argument("--stages", default=",".join(STAGES), help=f"subset of {STAGES}")
+    parser.add_argument(
+        "--baseline-sample",
+        type=int,
+        default=1000,
+        help="pages the plain trafilatura loop extracts (it is the slow part)",
+    )
+    parser.add_argument("--skip-dedupe-baseline", action="store_true")
+    parser.add_argument("--backfill-days", type=int, default=30, help="0 skips the backfill")
+    parser.add_argument("--items-per-day", type=int, default=12, help="backfill partition size")
+    parser.add_argument("--seed", type=int, default=corpus.DEFAULT_SEED)
+    parser.add_argument("--cache-dir", type=Path, default=None, help="corpus cache folder")
+    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
+    arguments = parser.parse_args(argv)
+    arguments.stages = [stage for stage in arguments.stages.split(",") if stage]
+    unknown = set(arguments.stages) - set(STAGES)
+    if unknown:
+        parser.error(f"unknown stage(s) {sorted(unknown)}; choose from {STAGES}")
+    cache_dir = arguments.cache_dir or corpus.corpus_cache_dir()
+    started_at = datetime.now(UTC)
+    report: dict[str, Any] = {
+        "started_at": started_at.isoformat(),
+        "command": "python -m benchmarks.run "
+        + " ".join(argv if argv is not None else sys.argv[1:]),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+            "load_start": os.getloadavg()[0],
+        },
+        "versions": {name: version(name) for name in PACKAGES},
+        "sizes": {},
+    }
+    began = time.perf_counter()
+    for size in [int(value) for value in arguments.sizes.split(",") if value]:
+        report["sizes"][str(size)] = bench_size(size, arguments, cache_dir)
+    if arguments.backfill_days > 0:
+        report["backfill_days"] = arguments.backfill_days
+        report["items_per_day"] = arguments.items_per_day
+        report["backfill"] = bench_backfill(arguments, cache_dir)
+    report["machine"]["load_end"] = os.getloadavg()[0]
+    report["total_seconds"] = time.perf_counter() - began
+    report["markdown"] = markdown(report)
+
+    arguments.results_dir.mkdir(parents=True, exist_ok=True)
+    stamp = started_at.strftime("%Y%m%dT%H%M%SZ")
+    for name in (f"{stamp}.json", "latest.json"):
+        (arguments.results_dir / name).write_text(
+            json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+    print()
+    print(report["markdown"])
+    print(f"\n{report['total_seconds']:.0f}s in all; results: {arguments.results_dir / stamp}.json")
+
+
+if __name__ == "__main__":
+    main()
