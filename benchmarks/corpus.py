@@ -22,6 +22,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import multiprocessing
 import os
 import random
 import tempfile
@@ -264,23 +265,97 @@ def _number(rng: random.Random, language: str) -> str:
     return f"{value}{unit}" if language == "zh" or unit in {"%", "B", "x"} else f"{value} {unit}"
 
 
-def sentence(rng: random.Random, language: str) -> str:
-    """One sentence of plausible-looking news prose with an occasional name or number."""
+_NAME_SYLLABLES = [
+    "ka",
+    "lo",
+    "mi",
+    "ra",
+    "ven",
+    "tor",
+    "qui",
+    "sel",
+    "dan",
+    "or",
+    "ex",
+    "ia",
+    "no",
+    "vu",
+    "zen",
+    "bri",
+    "cal",
+    "dor",
+    "fen",
+    "gal",
+    "hex",
+    "ix",
+    "jun",
+    "lum",
+    "mar",
+    "nex",
+    "ok",
+    "pra",
+    "rho",
+    "syn",
+    "tal",
+    "ul",
+    "vor",
+    "wex",
+    "yan",
+    "zar",
+]
+
+
+@lru_cache(maxsize=1)
+def name_universe() -> tuple[tuple[str, ...], tuple[float, ...]]:
+    """Names a story can be about: the seed reports' names plus 600 invented product and
+    company names, with Zipf weights (a few names are in many stories, most in few)."""
+    rng = random.Random("names")
+    invented: list[str] = []
+    while len(invented) < 600:
+        name = "".join(rng.choice(_NAME_SYLLABLES) for _ in range(rng.randint(2, 3))).title()
+        if rng.random() < 0.4:
+            name += rng.choice(("-", " ", "")) + rng.choice(("2", "3", "4.5", "5", "7B", "X"))
+        if name not in invented:
+            invented.append(name)
+    known = [name for name in dict.fromkeys((*ENTITIES_EN, *ENTITIES_ZH))]
+    names = tuple(itertools.chain(*zip(invented[: len(known)], known, strict=True))) + tuple(
+        invented[len(known) :]
+    )
+    weights = [1.0 / (rank + 8) for rank in range(len(names))]
+    return names, tuple(itertools.accumulate(weights))
+
+
+@dataclass(frozen=True)
+class StoryFacts:
+    """The names and figures one story keeps coming back to (its copies share them)."""
+
+    names: tuple[str, ...]
+    numbers: tuple[str, ...]
+
+    @classmethod
+    def draw(cls, rng: random.Random, language: str) -> StoryFacts:
+        names, cumulative = name_universe()
+        cast = tuple(dict.fromkeys(rng.choices(names, cum_weights=cumulative, k=3)))
+        count = rng.randint(1, len(cast))
+        numbers = tuple(_number(rng, language) for _ in range(rng.randint(1, 3)))
+        return cls(cast[:count], numbers)
+
+
+def sentence(rng: random.Random, language: str, facts: StoryFacts | None = None) -> str:
+    """One sentence of plausible-looking news prose, now and then naming the story's names
+    and figures."""
+    facts = facts or StoryFacts.draw(rng, language)
+    vocabulary = chinese_vocabulary() if language == "zh" else english_vocabulary()
+    words = vocabulary.sample(rng, rng.randint(8, 22) if language == "zh" else rng.randint(9, 26))
+    if rng.random() < 0.3:
+        words.insert(rng.randrange(len(words)), rng.choice(facts.names))
+    if rng.random() < 0.15:
+        words.insert(rng.randrange(len(words)), rng.choice(facts.numbers))
     if language == "zh":
-        words = chinese_vocabulary().sample(rng, rng.randint(8, 22))
-        if rng.random() < 0.5:
-            words.insert(rng.randrange(len(words)), rng.choice(ENTITIES_ZH))
-        if rng.random() < 0.35:
-            words.insert(rng.randrange(len(words)), _number(rng, language))
         for _ in range(len(words) // 7):
             position = rng.randrange(1, len(words))
             words[position] = "，" + words[position]
         return "".join(words) + rng.choice("。。。。！？")
-    words = english_vocabulary().sample(rng, rng.randint(9, 26))
-    if rng.random() < 0.5:
-        words.insert(rng.randrange(len(words)), rng.choice(ENTITIES_EN))
-    if rng.random() < 0.35:
-        words.insert(rng.randrange(len(words)), _number(rng, language))
     for _ in range(len(words) // 9):
         position = rng.randrange(1, len(words))
         words[position] = words[position] + ","
@@ -288,17 +363,17 @@ def sentence(rng: random.Random, language: str) -> str:
     return text[0].upper() + text[1:] + rng.choice("....?")
 
 
-def title_of(rng: random.Random, language: str) -> str:
+def title_of(rng: random.Random, language: str, facts: StoryFacts) -> str:
     if language == "zh":
         words = chinese_vocabulary().sample(rng, rng.randint(4, 9))
-        words.insert(0, rng.choice(ENTITIES_ZH))
+        words.insert(0, facts.names[0])
         if rng.random() < 0.5:
-            words.append(_number(rng, language))
+            words.append(facts.numbers[0])
         return "".join(words)
     words = english_vocabulary().sample(rng, rng.randint(5, 11))
-    words.insert(0, rng.choice(ENTITIES_EN))
+    words.insert(0, facts.names[0])
     if rng.random() < 0.5:
-        words.append(_number(rng, language))
+        words.append(facts.numbers[0])
     return " ".join(word.capitalize() if len(word) > 3 else word for word in words)
 
 
@@ -311,20 +386,21 @@ Paragraphs = list[list[str]]
 def story_text(story: int, language: str, seed: int) -> tuple[str, Paragraphs]:
     """Title and paragraphs (lists of sentences) of a story's original article."""
     rng = random.Random(f"{seed}:story:{story}")
+    facts = StoryFacts.draw(rng, language)
     target = int(math.exp(rng.uniform(math.log(MIN_TEXT_CHARS + 60), math.log(MAX_TEXT_CHARS))))
     paragraphs: Paragraphs = []
     length = 0
     while length < target:
         paragraph = []
         for _ in range(rng.randint(2, 5)):
-            text = sentence(rng, language)
+            text = sentence(rng, language, facts)
             paragraph.append(text)
             length += len(text) + (0 if language == "zh" else 1)
             if length >= target:
                 break
         paragraphs.append(paragraph)
     _trim_to(paragraphs, MAX_TEXT_CHARS - 40, language)
-    return title_of(rng, language), paragraphs
+    return title_of(rng, language, facts), paragraphs
 
 
 def _joined(paragraphs: Paragraphs, language: str) -> str:
@@ -340,7 +416,7 @@ def _trim_to(paragraphs: Paragraphs, limit: int, language: str) -> None:
 
 
 def reword(
-    title: str, paragraphs: Paragraphs, rng: random.Random, language: str
+    title: str, paragraphs: Paragraphs, rng: random.Random, language: str, facts: StoryFacts
 ) -> tuple[str, Paragraphs]:
     """Another outlet's rewrite: ~15% of sentences rewritten, a sentence dropped, a word
     swapped here and there, two paragraphs reordered, a different headline ending."""
@@ -349,7 +425,7 @@ def reword(
         for position, text in enumerate(paragraph):
             roll = rng.random()
             if roll < 0.15:
-                paragraph[position] = sentence(rng, language)
+                paragraph[position] = sentence(rng, language, facts)
             elif roll < 0.30:
                 paragraph[position] = _swap_word(text, rng, language)
     if sum(map(len, copied)) > 3:
@@ -396,7 +472,8 @@ def article_content(plan: ArticlePlan, seed: int) -> tuple[str, str]:
     title, paragraphs = story_text(plan.story, plan.language, seed)
     rng = random.Random(f"{seed}:copy:{plan.story}:{plan.member}")
     if plan.kind == KIND_REWORDED:
-        title, paragraphs = reword(title, paragraphs, rng, plan.language)
+        facts = StoryFacts.draw(random.Random(f"{seed}:story:{plan.story}"), plan.language)
+        title, paragraphs = reword(title, paragraphs, rng, plan.language, facts)
     elif plan.kind == KIND_SYNDICATED:
         origin = SITES[random.Random(f"{seed}:origin:{plan.story}").randrange(len(SITES))]
         title, paragraphs = syndicate(title, paragraphs, rng, plan.language, origin)
@@ -657,8 +734,10 @@ def feed_rows(seed: int) -> list[dict[str, object]]:
     return rows
 
 
-def generate_chunk(plans: Sequence[ArticlePlan], seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """raw_articles rows and truth rows for some planned articles."""
+def generate_chunk(
+    plans: Sequence[ArticlePlan], seed: int, pages: bool = True
+) -> tuple[pl.DataFrame | None, pl.DataFrame]:
+    """raw_articles rows (None without pages) and truth rows for some planned articles."""
     compressor = zstandard.ZstdCompressor(level=3)
     fetched = DayWindow(PARTITION_DAY, TIMEZONE).end_utc + timedelta(hours=1)
     raw_rows: list[dict[str, object]] = []
@@ -666,8 +745,25 @@ def generate_chunk(plans: Sequence[ArticlePlan], seed: int) -> tuple[pl.DataFram
     for plan in plans:
         site = SITES[plan.site]
         title, text = article_content(plan, seed)
-        body = render_page(plan, title, text, seed)
         url = article_url(plan)
+        truth_rows.append(
+            {
+                "index": plan.index,
+                "url": url,
+                "source": site.name,
+                "source_weight": site.weight,
+                "language": plan.language,
+                "story": f"st{plan.story:07d}",
+                "member": plan.member,
+                "kind": plan.kind,
+                "published_at": plan.published_at,
+                "title": title,
+                "text": text,
+            }
+        )
+        if not pages:
+            continue
+        body = render_page(plan, title, text, seed)
         summary = text.split("\n", 1)[0][:120]
         raw_rows.append(
             {
@@ -696,25 +792,8 @@ def generate_chunk(plans: Sequence[ArticlePlan], seed: int) -> tuple[pl.DataFram
                 "body_zstd": compressor.compress(body),
             }
         )
-        truth_rows.append(
-            {
-                "index": plan.index,
-                "url": url,
-                "source": site.name,
-                "source_weight": site.weight,
-                "language": plan.language,
-                "story": f"st{plan.story:07d}",
-                "member": plan.member,
-                "kind": plan.kind,
-                "published_at": plan.published_at,
-                "title": title,
-                "text": text,
-                "page_bytes": len(body),
-            }
-        )
-    raw = pl.DataFrame(raw_rows, schema=RAW_ARTICLES_SCHEMA)
-    truth = pl.DataFrame(truth_rows, schema=TRUTH_SCHEMA)
-    return raw, truth
+    raw = pl.DataFrame(raw_rows, schema=RAW_ARTICLES_SCHEMA) if pages else None
+    return raw, pl.DataFrame(truth_rows, schema=TRUTH_SCHEMA)
 
 
 TRUTH_SCHEMA: dict[str, pl.DataType] = {
@@ -729,7 +808,6 @@ TRUTH_SCHEMA: dict[str, pl.DataType] = {
     "published_at": pl.Datetime("us"),
     "title": pl.String(),
     "text": pl.String(),
-    "page_bytes": pl.Int64(),
 }
 
 
@@ -739,10 +817,12 @@ def _sha256(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def _generate_chunk_job(job: tuple[Sequence[ArticlePlan], int]) -> tuple[bytes, bytes]:
-    plans, seed = job
-    raw, truth = generate_chunk(plans, seed)
-    return _to_ipc(raw), _to_ipc(truth)
+def _generate_chunk_job(
+    job: tuple[Sequence[ArticlePlan], int, bool],
+) -> tuple[bytes | None, bytes]:
+    plans, seed, pages = job
+    raw, truth = generate_chunk(plans, seed, pages)
+    return (None if raw is None else _to_ipc(raw)), _to_ipc(truth)
 
 
 def _to_ipc(frame: pl.DataFrame) -> bytes:
@@ -772,8 +852,10 @@ def ensure_corpus(
     seed: int = DEFAULT_SEED,
     cache_dir: Path | None = None,
     workers: int | None = None,
+    pages: bool = True,
 ) -> CorpusFiles:
-    """Generate (once) and cache a corpus of `size` articles; return its files."""
+    """Generate (once) and cache a corpus of `size` articles; return its files. Without
+    `pages` only the truth file (labels and texts, all that dedupe needs) is made."""
     directory = cache_dir or corpus_cache_dir()
     directory.mkdir(parents=True, exist_ok=True)
     tag = f"v{GENERATOR_VERSION}-seed{seed}-n{size}"
@@ -783,33 +865,35 @@ def ensure_corpus(
         size=size,
         seed=seed,
     )
-    if files.raw_path.exists() and files.truth_path.exists():
+    if files.truth_path.exists() and (files.raw_path.exists() or not pages):
         return files
     plans = plan_corpus(size, seed)
-    jobs = [(plans[i : i + GENERATION_CHUNK], seed) for i in range(0, size, GENERATION_CHUNK)]
+    jobs = [
+        (plans[i : i + GENERATION_CHUNK], seed, pages) for i in range(0, size, GENERATION_CHUNK)
+    ]
     partial_raw = files.raw_path.with_suffix(".partial")
     partial_truth = files.truth_path.with_suffix(".partial")
-    raw_writer = truth_writer = None
-    feeds = pl.DataFrame(feed_rows(seed), schema=RAW_ARTICLES_SCHEMA)
+    feeds = pl.DataFrame(feed_rows(seed), schema=RAW_ARTICLES_SCHEMA).to_arrow()
+    raw_writer = pq.ParquetWriter(partial_raw, feeds.schema, compression="lz4") if pages else None
+    truth_writer = pq.ParquetWriter(
+        partial_truth, pl.DataFrame(schema=TRUTH_SCHEMA).to_arrow().schema, compression="zstd"
+    )
     try:
-        raw_writer = pq.ParquetWriter(partial_raw, feeds.to_arrow().schema, compression="lz4")
-        raw_writer.write_table(feeds.to_arrow())
-        with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        if raw_writer is not None:
+            raw_writer.write_table(feeds)
+        # spawn: forking a process whose polars thread pool is running can deadlock the child
+        spawn = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers or os.cpu_count() or 1, mp_context=spawn) as pool:
             for raw_payload, truth_payload in pool.map(_generate_chunk_job, jobs):
-                raw_table = _from_ipc(raw_payload).to_arrow()
-                truth_table = _from_ipc(truth_payload).to_arrow()
-                if truth_writer is None:
-                    truth_writer = pq.ParquetWriter(
-                        partial_truth, truth_table.schema, compression="zstd"
-                    )
-                raw_writer.write_table(raw_table.cast(raw_writer.schema))
-                truth_writer.write_table(truth_table)
+                truth_writer.write_table(_from_ipc(truth_payload).to_arrow())
+                if raw_writer is not None and raw_payload is not None:
+                    raw_writer.write_table(_from_ipc(raw_payload).to_arrow().cast(feeds.schema))
     finally:
+        truth_writer.close()
         if raw_writer is not None:
             raw_writer.close()
-        if truth_writer is not None:
-            truth_writer.close()
-    partial_raw.replace(files.raw_path)
+    if pages:
+        partial_raw.replace(files.raw_path)
     partial_truth.replace(files.truth_path)
     return files
 

@@ -72,7 +72,8 @@ def run_step(job: dict[str, Any]) -> dict[str, Any]:
     result["load_after"] = os.getloadavg()[0]
     print(
         f"  {job['step']:<17} {result.get('seconds', 0):8.2f}s  "
-        f"peak {result['peak_rss_tree_mib']:7.0f} MiB  load {load_before:.1f}",
+        f"cpu {result.get('cpu_seconds', 0):8.2f}s  peak PSS {result['peak_pss_tree_mib']:6.0f} "
+        f"MiB (RSS {result['peak_rss_tree_mib']:6.0f})  load {load_before:.1f}",
         flush=True,
     )
     return result
@@ -80,13 +81,14 @@ def run_step(job: dict[str, Any]) -> dict[str, Any]:
 
 def bench_size(size: int, arguments: argparse.Namespace, cache_dir: Path) -> dict[str, Any]:
     print(f"[{size} articles]", flush=True)
+    stages = set(arguments.stages)
     started = time.perf_counter()
-    files = corpus.ensure_corpus(size, arguments.seed, cache_dir)
+    pages = bool(stages & {"extract", "dagster"})
+    files = corpus.ensure_corpus(size, arguments.seed, cache_dir, pages=pages)
     generation = time.perf_counter() - started
-    print(f"  corpus ready in {generation:.1f}s: {files.raw_path}", flush=True)
+    print(f"  corpus ready in {generation:.1f}s: {files.truth_path.parent}", flush=True)
     base = {"size": size, "seed": arguments.seed, "cache_dir": str(cache_dir)}
     steps: dict[str, Any] = {"corpus_seconds": generation}
-    stages = set(arguments.stages)
     if "extract" in stages:
         sample = min(size, arguments.baseline_sample)
         steps["extract_baseline"] = run_step({**base, "step": "extract_baseline", "sample": sample})
@@ -105,6 +107,10 @@ def bench_size(size: int, arguments: argparse.Namespace, cache_dir: Path) -> dic
             job = {**base, "data_dir": str(data_dir)}
             steps["dagster_seed"] = run_step({**job, "step": "dagster_seed"})
             steps["dagster_e2e"] = run_step({**job, "step": "dagster_e2e"})
+            if arguments.batched_variant:
+                steps["dagster_e2e_batched"] = run_step(
+                    {**job, "step": "dagster_e2e", "batched_raw": True}
+                )
         finally:
             shutil.rmtree(data_dir, ignore_errors=True)
     return steps
@@ -146,18 +152,26 @@ def _fmt(value: float | None, digits: int = 1) -> str:
 
 
 def _mib(step: dict[str, Any] | None) -> str:
+    """Peak PSS of the process tree, with the RSS sum (shared pages counted per process)."""
     if not step or "error" in step:
         return "-"
-    return f"{step['peak_rss_tree_mib']:,.0f}"
+    return f"{step['peak_pss_tree_mib']:,.0f} ({step['peak_rss_tree_mib']:,.0f})"
+
+
+def _cpu_per_item(step: dict[str, Any] | None) -> float | None:
+    if not step or "error" in step or not step.get("cpu_seconds"):
+        return None
+    return step["cpu_seconds"] / step["items"]
 
 
 def stage_table(size: int, steps: dict[str, Any]) -> str:
     rows = [
         f"**{size:,} articles**",
         "",
-        "| stage | seconds | items/s | peak RSS MiB | baseline | baseline items/s "
-        "| baseline peak RSS MiB | ratio |",
-        "|---|---:|---:|---:|---|---:|---:|---:|",
+        "| stage | seconds | items/s | CPU ms/item | peak PSS (RSS) MiB | baseline "
+        "| baseline items/s | baseline CPU ms/item | baseline peak PSS (RSS) MiB "
+        "| ratio, wall | ratio, CPU/item |",
+        "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|",
     ]
     pairs = (
         ("cleaned_articles", "extract", "extract_baseline", "plain trafilatura loop, 1 process"),
@@ -171,12 +185,16 @@ def stage_table(size: int, steps: dict[str, Any]) -> str:
             continue
         baseline = steps.get(baseline_key) if baseline_key else None
         ours, theirs = _rate(step), _rate(baseline)
-        ratio = f"{ours / theirs:.1f}x" if ours and theirs else "-"
+        ratio = f"{ours / theirs:.2f}x" if ours and theirs else "-"
+        our_cpu, their_cpu = _cpu_per_item(step), _cpu_per_item(baseline)
+        cpu_ratio = f"{their_cpu / our_cpu:.2f}x" if our_cpu and their_cpu else "-"
         if baseline and "error" not in baseline and baseline["items"] < size:
             baseline_name += f" ({baseline['items']:,}-page sample)"
         rows.append(
-            f"| {label} | {_fmt(step.get('seconds'), 2)} | {_fmt(ours)} | {_mib(step)} "
-            f"| {baseline_name} | {_fmt(theirs)} | {_mib(baseline)} | {ratio} |"
+            f"| {label} | {_fmt(step.get('seconds'), 2)} | {_fmt(ours)} "
+            f"| {_fmt(our_cpu and our_cpu * 1000, 2)} | {_mib(step)} | {baseline_name} "
+            f"| {_fmt(theirs)} | {_fmt(their_cpu and their_cpu * 1000, 2)} | {_mib(baseline)} "
+            f"| {ratio} | {cpu_ratio} |"
         )
     extra = _quality_lines(steps)
     return "\n".join(rows + extra)
@@ -198,6 +216,13 @@ def _quality_lines(steps: dict[str, Any]) -> list[str]:
             f"extraction: {extract['text_exact_share']:.1%} of pages give exactly the "
             f"article text written ({extract['workers']} workers)"
         )
+        ours, theirs = _cpu_per_item(extract), _cpu_per_item(steps.get("extract_baseline"))
+        if ours and theirs:
+            lines.append(
+                f"extraction on {extract['workers']} idle cores, projected from CPU time per "
+                f"page: {extract['workers'] * theirs / ours:.2f}x the plain loop (the wall-clock "
+                "ratio above depends on what else ran on the machine)"
+            )
     return ["", *lines] if lines else []
 
 
@@ -297,6 +322,11 @@ def main(argv: list[str] | None = None) -> None:
         help="pages the plain trafilatura loop extracts (it is the slow part)",
     )
     parser.add_argument("--skip-dedupe-baseline", action="store_true")
+    parser.add_argument(
+        "--batched-variant",
+        action="store_true",
+        help="also run the graph with the proposed batch-reading cleaned_articles",
+    )
     parser.add_argument("--backfill-days", type=int, default=30, help="0 skips the backfill")
     parser.add_argument("--items-per-day", type=int, default=12, help="backfill partition size")
     parser.add_argument("--seed", type=int, default=corpus.DEFAULT_SEED)

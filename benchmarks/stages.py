@@ -2,9 +2,9 @@
 
 Each step runs alone in its own interpreter so that its peak RSS is not polluted by earlier
 steps: `python -m benchmarks.stages '<json job>'` prints one JSON line with the step's
-seconds, item count and peak memory. Peak memory is sampled over the whole process tree
-(the extraction pool's workers included; pages shared after fork are counted once per
-process, so the figure is an upper bound) and cross-checked with getrusage.
+seconds, CPU seconds, item count and peak memory. Peak memory is sampled over the whole
+process tree, the extraction pool's workers included (see PeakMemory), and cross-checked
+with getrusage.
 """
 
 from __future__ import annotations
@@ -30,10 +30,15 @@ SAMPLE_SECONDS = 0.05
 
 
 class PeakMemory:
-    """Samples the RSS of this process and all its descendants in a background thread."""
+    """Samples the memory of this process and all its descendants in a background thread.
+
+    Two sums over the tree: RSS, which counts the pages a forked worker shares with its
+    parent once per process (an upper bound), and PSS, which splits shared pages between
+    the processes sharing them (the physical memory the tree really holds)."""
 
     def __init__(self) -> None:
-        self.peak_bytes = 0
+        self.peak_rss_bytes = 0
+        self.peak_pss_bytes = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -52,23 +57,50 @@ class PeakMemory:
             self._stop.wait(SAMPLE_SECONDS)
 
     def sample(self, me: psutil.Process) -> None:
-        total = 0
+        rss = pss = 0
         for process in [me, *me.children(recursive=True)]:
             try:
-                total += process.memory_info().rss
+                info = process.memory_full_info()
             except psutil.Error:
                 continue
-        self.peak_bytes = max(self.peak_bytes, total)
+            rss += info.rss
+            pss += info.pss
+        self.peak_rss_bytes = max(self.peak_rss_bytes, rss)
+        self.peak_pss_bytes = max(self.peak_pss_bytes, pss)
+
+
+class Clock:
+    """Wall and CPU seconds of a block; CPU includes child processes reaped inside it (the
+    extraction pool's workers), so it stays meaningful when other work shares the cores."""
+
+    def __enter__(self) -> Clock:
+        self._wall = time.perf_counter()
+        self._cpu = _cpu_seconds()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.perf_counter() - self._wall
+        self.cpu_seconds = _cpu_seconds() - self._cpu
+
+    def fields(self) -> dict[str, float]:
+        return {"seconds": self.seconds, "cpu_seconds": self.cpu_seconds}
+
+
+def _cpu_seconds() -> float:
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
 
 
 def _maxrss_mib(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # Linux reports KiB
 
 
-def _files(job: dict[str, Any]) -> corpus.CorpusFiles:
-    return corpus.ensure_corpus(
-        job["size"], job.get("seed", corpus.DEFAULT_SEED), Path(job["cache_dir"])
-    )
+def _files(job: dict[str, Any], pages: bool = True) -> corpus.CorpusFiles:
+    seed = job.get("seed", corpus.DEFAULT_SEED)
+    return corpus.ensure_corpus(job["size"], seed, Path(job["cache_dir"]), pages=pages)
 
 
 def _item_count(raw: pl.DataFrame) -> int:
@@ -86,9 +118,8 @@ def step_extract(job: dict[str, Any]) -> dict[str, Any]:
     raw = corpus.read_raw(files)
     rules = load_boilerplate_rules()
     workers = job.get("workers") or os.cpu_count() or 1
-    started = time.perf_counter()
-    cleaned = clean_articles(raw, rules=rules, workers=workers)
-    seconds = time.perf_counter() - started
+    with Clock() as clock:
+        cleaned = clean_articles(raw, rules=rules, workers=workers)
     truth = corpus.read_truth(files)
     items = cleaned.filter(pl.col("record_kind") == "item")
     exact = items.join(truth.select("url", "text"), on="url", suffix="_truth").filter(
@@ -96,7 +127,7 @@ def step_extract(job: dict[str, Any]) -> dict[str, Any]:
     )
     return {
         "items": _item_count(raw),
-        "seconds": seconds,
+        **clock.fields(),
         "workers": workers,
         "text_exact_share": exact.height / max(1, items.height),
     }
@@ -114,12 +145,11 @@ def step_extract_baseline(job: dict[str, Any]) -> dict[str, Any]:
     sample = raw.head(job.get("sample") or raw.height)
     pages = [decompress_body(body) for body in sample.get_column("body_zstd")]
     del raw
-    started = time.perf_counter()
-    extracted = [trafilatura.extract(page) for page in pages]
-    seconds = time.perf_counter() - started
+    with Clock() as clock:
+        extracted = [trafilatura.extract(page) for page in pages]
     return {
         "items": len(pages),
-        "seconds": seconds,
+        **clock.fields(),
         "with_text": sum(1 for text in extracted if text),
         "page_mib": sum(map(len, pages)) / 2**20,
     }
@@ -133,18 +163,17 @@ def step_dedupe(job: dict[str, Any]) -> dict[str, Any]:
     """dedupe_articles over the articles' true texts (no previous days)."""
     from news_pipeline.dedupe import DedupeSettings, dedupe_articles
 
-    truth = corpus.read_truth(_files(job))
+    truth = corpus.read_truth(_files(job, pages=False))
     cleaned = corpus.cleaned_from_truth(truth)
-    started = time.perf_counter()
-    deduped = dedupe_articles(cleaned, pl.DataFrame(), DedupeSettings())
-    seconds = time.perf_counter() - started
+    with Clock() as clock:
+        deduped = dedupe_articles(cleaned, pl.DataFrame(), DedupeSettings())
     deduped.write_parquet(_deduped_path(job))
     by_url = dict(zip(deduped["url"].to_list(), deduped["story_id"].to_list(), strict=True))
     predicted = [by_url.get(url) or f"alone:{url}" for url in truth["url"].to_list()]
     quality = corpus.pairwise_scores(truth["story"].to_list(), predicted)
     return {
         "items": truth.height,
-        "seconds": seconds,
+        **clock.fields(),
         "stories": deduped["story_id"].n_unique(),
         **{f"pairwise_{name}": value for name, value in quality.items()},
     }
@@ -154,12 +183,13 @@ def step_dedupe_baseline(job: dict[str, Any]) -> dict[str, Any]:
     """A straightforward datasketch MinHashLSH over the same texts and shingles."""
     from benchmarks.baselines import datasketch_groups
 
-    truth = corpus.read_truth(_files(job))
-    timings, groups = datasketch_groups(truth["text"].to_list())
+    truth = corpus.read_truth(_files(job, pages=False))
+    with Clock() as clock:
+        timings, groups = datasketch_groups(truth["text"].to_list())
     quality = corpus.pairwise_scores(truth["story"].to_list(), groups)
     return {
         "items": truth.height,
-        "seconds": sum(timings.values()),
+        **clock.fields(),
         **{f"{name}_seconds": value for name, value in timings.items()},
         **{f"pairwise_{name}": value for name, value in quality.items()},
     }
@@ -170,13 +200,12 @@ def step_categorize(job: dict[str, Any]) -> dict[str, Any]:
 
     deduped = pl.read_parquet(_deduped_path(job))
     taxonomy = load_taxonomy()
-    started = time.perf_counter()
-    categorized = categorize_stories(deduped, taxonomy, CategorizeSettings(), corpus.TIMEZONE)
-    seconds = time.perf_counter() - started
+    with Clock() as clock:
+        categorized = categorize_stories(deduped, taxonomy, CategorizeSettings(), corpus.TIMEZONE)
     categorized.write_parquet(
         Path(job["cache_dir"]) / f"categorized-v{corpus.GENERATOR_VERSION}-n{job['size']}.parquet"
     )
-    return {"items": deduped.height, "stories": categorized.height, "seconds": seconds}
+    return {"items": deduped.height, "stories": categorized.height, **clock.fields()}
 
 
 def step_render(job: dict[str, Any]) -> dict[str, Any]:
@@ -188,8 +217,7 @@ def step_render(job: dict[str, Any]) -> dict[str, Any]:
         Path(job["cache_dir"]) / f"categorized-v{corpus.GENERATOR_VERSION}-n{job['size']}.parquet"
     )
     names = load_taxonomy().display_names()
-    with tempfile.TemporaryDirectory() as out_dir:
-        started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as out_dir, Clock() as clock:
         report = build_report(
             categorized, deduped, corpus.PARTITION_DAY, corpus.TIMEZONE, datetime.now(UTC)
         )
@@ -201,8 +229,7 @@ def step_render(job: dict[str, Any]) -> dict[str, Any]:
             categorized=categorized,
             deduped=deduped,
         )
-        seconds = time.perf_counter() - started
-    return {"items": deduped.height, "stories": categorized.height, "seconds": seconds}
+    return {"items": deduped.height, "stories": categorized.height, **clock.fields()}
 
 
 def step_dagster_seed(job: dict[str, Any]) -> dict[str, Any]:
@@ -210,19 +237,23 @@ def step_dagster_seed(job: dict[str, Any]) -> dict[str, Any]:
     from benchmarks.dagster_runs import seed_raw_partitions
 
     files = _files(job)
-    started = time.perf_counter()
-    seed_raw_partitions(Path(job["data_dir"]), {corpus.PARTITION_DAY: files.raw_path})
-    return {"items": files.size, "seconds": time.perf_counter() - started}
+    with Clock() as clock:
+        seed_raw_partitions(Path(job["data_dir"]), {corpus.PARTITION_DAY: files.raw_path})
+    return {"items": files.size, **clock.fields()}
 
 
 def step_dagster_e2e(job: dict[str, Any]) -> dict[str, Any]:
     """cleaned_articles -> daily_report (and their checks) for one partition through Dagster."""
     from benchmarks.dagster_runs import materialize_downstream
 
-    result = materialize_downstream(
-        Path(job["data_dir"]), [corpus.PARTITION_DAY.isoformat()], mode="single"
-    )
-    return {"items": job["size"], **result}
+    with Clock() as clock:
+        result = materialize_downstream(
+            Path(job["data_dir"]),
+            [corpus.PARTITION_DAY.isoformat()],
+            mode="single",
+            batched_raw=job.get("batched_raw", False),
+        )
+    return {"items": job["size"], **result, "cpu_seconds": clock.cpu_seconds}
 
 
 def step_backfill(job: dict[str, Any]) -> dict[str, Any]:
@@ -251,7 +282,8 @@ def main(argv: list[str]) -> None:
     job = json.loads(argv[0])
     with PeakMemory() as memory:
         result = STEPS[job["step"]](job)
-    result["peak_rss_tree_mib"] = memory.peak_bytes / 2**20
+    result["peak_rss_tree_mib"] = memory.peak_rss_bytes / 2**20
+    result["peak_pss_tree_mib"] = memory.peak_pss_bytes / 2**20
     result["maxrss_self_mib"] = _maxrss_mib(resource.RUSAGE_SELF)
     result["maxrss_largest_child_mib"] = _maxrss_mib(resource.RUSAGE_CHILDREN)
     print(json.dumps(result, default=str))

@@ -638,6 +638,10 @@ def process_page(task: PageTask, rules: BoilerplateRules) -> PageResult:
 # ---- process pool -----------------------------------------------------------------------
 
 _worker_rules: BoilerplateRules | None = None
+MAX_CHUNK_PAGES = 32
+# Rows of raw_articles turned into tasks at once: bounds the page bodies copied out of the
+# frame (about 40 KB compressed each) while the pool stays busy.
+BATCH_ROWS = 2000
 
 
 def _init_worker(rules: BoilerplateRules) -> None:
@@ -656,20 +660,39 @@ def _chunks(tasks: list[PageTask], size: int) -> Iterator[list[PageTask]]:
         yield tasks[start : start + size]
 
 
-def _run_tasks(
-    tasks: list[PageTask], rules: BoilerplateRules, workers: int
-) -> dict[int, PageResult]:
-    if workers <= 1 or len(tasks) <= 1:
-        return {task.index: process_page(task, rules) for task in tasks}
-    # Several chunks per worker balance uneven pages; a cap keeps memory per chunk small.
-    chunk_size = max(1, min(32, math.ceil(len(tasks) / (workers * 4))))
-    results: dict[int, PageResult] = {}
-    with ProcessPoolExecutor(
-        max_workers=workers, initializer=_init_worker, initargs=(rules,)
-    ) as pool:
-        for chunk_results in pool.map(_process_chunk, _chunks(tasks, chunk_size)):
+class PageRunner:
+    """Runs page tasks, in this process or in one pool kept for a whole partition.
+
+    Bodies travel compressed and are decompressed inside the workers; a batch's results
+    come back as soon as its chunks are done, so the caller holds one batch at a time.
+    """
+
+    def __init__(self, rules: BoilerplateRules, workers: int) -> None:
+        self.rules = rules
+        self.workers = max(1, workers)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> PageRunner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def run(self, tasks: list[PageTask]) -> dict[int, PageResult]:
+        if self.workers <= 1 or len(tasks) <= 1:
+            return {task.index: process_page(task, self.rules) for task in tasks}
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, initializer=_init_worker, initargs=(self.rules,)
+            )
+        # Several chunks per worker balance uneven pages; a cap keeps memory per chunk small.
+        chunk_size = max(1, min(MAX_CHUNK_PAGES, math.ceil(len(tasks) / (self.workers * 4))))
+        results: dict[int, PageResult] = {}
+        for chunk_results in self._pool.map(_process_chunk, _chunks(tasks, chunk_size)):
             results.update(chunk_results)
-    return results
+        return results
 
 
 # ---- the stage --------------------------------------------------------------------------
@@ -712,9 +735,29 @@ def clean_articles(
     """raw_articles -> cleaned_articles, one row per raw row, in input order."""
     if raw.width == 0 or raw.height == 0:
         return empty_frame(CLEANED_ARTICLES_SCHEMA)
-    raw = conform(raw, RAW_ARTICLES_SCHEMA)
-    rules = rules or load_boilerplate_rules()
+    batches = (raw.slice(start, BATCH_ROWS) for start in range(0, raw.height, BATCH_ROWS))
+    return clean_article_batches(batches, rules, workers)
 
+
+def clean_article_batches(
+    batches: Iterable[pl.DataFrame], rules: BoilerplateRules | None = None, workers: int = 1
+) -> pl.DataFrame:
+    """clean_articles over raw_articles delivered in batches (e.g. read from DuckDB piece by
+    piece), with one process pool for all of them: only one batch's compressed bodies are
+    in memory at a time, and the result holds no bodies."""
+    rules = rules or load_boilerplate_rules()
+    outputs: list[pl.DataFrame] = []
+    with PageRunner(rules, workers) as runner:
+        for batch in batches:
+            if batch.width == 0 or batch.height == 0:
+                continue
+            outputs.append(_clean_batch(conform(batch, RAW_ARTICLES_SCHEMA), runner))
+    if not outputs:
+        return empty_frame(CLEANED_ARTICLES_SCHEMA)
+    return pl.concat(outputs)
+
+
+def _clean_batch(raw: pl.DataFrame, runner: PageRunner) -> pl.DataFrame:
     hint_columns = [c for c in RAW_ARTICLES_SCHEMA if c != "body_zstd"]
     tasks: list[PageTask] = []
     derived: list[dict[str, Any]] = []
@@ -748,8 +791,9 @@ def clean_articles(
             )
         derived.append(entry)
 
-    for index, result in _run_tasks(tasks, rules, workers).items():
+    for index, result in runner.run(tasks).items():
         derived[index].update(result._asdict())
+    del tasks
 
     computed = pl.DataFrame(
         {
@@ -763,7 +807,7 @@ def clean_articles(
             "page_published_at": pl.Datetime("us"),
         },
     )
-    combined = pl.concat([raw, computed], how="horizontal")
+    combined = pl.concat([raw.drop("body_zstd"), computed], how="horizontal")
     use_page_date = pl.col("published_at").is_null() & pl.col("page_published_at").is_not_null()
     return combined.with_columns(
         published_at_source=pl.when(use_page_date)

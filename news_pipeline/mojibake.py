@@ -104,15 +104,19 @@ _ASCII_GIVEN_TAG = 1e-4
 # Weight of a character's frequency inside longer words when it has to stand alone.
 _CHAR_IN_WORD_WEIGHT = 0.05
 # Cost (natural log) of a character from the other script than the text's own.
-_SCRIPT_MISMATCH_COST = 3.0
+_SCRIPT_MISMATCH_COST = 9.0
 # Costs of a bracket that closes nothing or opens one of its kind again (Chinese nests 『』 in
 # 「」, not 「」 in 「」), and of a bracket left open at the line end.
 _UNBALANCED_BRACKET_COST = 9.0
 _UNCLOSED_OPEN_COST = 4.0
+_OPEN_SPAN_COST = 0.1
 _PUNCTUATION_PAIR_COST = 6.0
 # Mixture weight of the part-of-speech bigram against the plain word unigram, and the
 # probability given to a tag transition jieba's table never saw.
 _TAGGED_WEIGHT = 0.9
+_GEOMETRIC = 0.4
+_TRANSITION_WEIGHT = 0.4
+_WORD_COST = 0.0
 _UNSEEN_TRANSITION = 1e-5
 _TAGS_PER_CHAR = 4
 # Adverbs, prepositions and conjunctions rarely end a clause.
@@ -278,10 +282,13 @@ _SPACE_TAG = " "
 _PUNCTUATION_TAG = "w"
 _CLAUSE_START = _PUNCTUATION_TAG
 _LATIN_TAG = "eng"
-_NUMBER_TAG = "m"
+# Latin words and numbers written in ASCII get tags of their own, so that only an ASCII word
+# continues one for free (a Chinese numeral or a word tagged "m" must pay for the digits after it).
+_ASCII_LATIN_TAG = "eng#"
+_ASCII_NUMBER_TAG = "m#"
 _UNKNOWN_TAG = "x"
 # Tags of the word list that the part-of-speech transition table lacks, and their stand-ins.
-_TRANSITION_TAG_ALIASES = {_LATIN_TAG: "nz"}
+_TRANSITION_TAG_ALIASES = {_LATIN_TAG: "nz", _ASCII_LATIN_TAG: "nz", _ASCII_NUMBER_TAG: "m"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,9 +333,9 @@ def _fallback_entry(char: str, total: float) -> _Entry:
         return _Entry(_SYMBOL_FREQUENCY[char] / total, ((_SPACE_TAG, 0.0),))
     if char.isascii():
         if char.isdigit():
-            return _Entry(_ASCII_FREQUENCY / total, ((_NUMBER_TAG, _ASCII_GIVEN_TAG),))
+            return _Entry(_ASCII_FREQUENCY / total, ((_ASCII_NUMBER_TAG, _ASCII_GIVEN_TAG),))
         if char.isalpha():
-            return _Entry(_ASCII_FREQUENCY / total, ((_LATIN_TAG, _ASCII_GIVEN_TAG),))
+            return _Entry(_ASCII_FREQUENCY / total, ((_ASCII_LATIN_TAG, _ASCII_GIVEN_TAG),))
         return _Entry(_ASCII_FREQUENCY / total, ((_PUNCTUATION_TAG + char, 0.0),))
     if char in _SYMBOL_FREQUENCY:
         frequency = _SYMBOL_FREQUENCY[char]
@@ -444,7 +451,8 @@ def _language_model() -> _LanguageModel:
         for word in word_freq.keys() | wf.keys():
             a = word_freq.get(word, 0.0)
             b = wf.get(word, 0.0)
-            word_freq[word] = (1 - weight) * a + weight * b
+            w = float(os.environ.get("WFW1", weight)) if len(word) == 1 else weight
+            word_freq[word] = (1 - w) * a + w * b
             word_tag.setdefault(word, "n")
     for word in _read_opencc_table("STPhrases.txt"):
         if word not in word_freq:
@@ -590,6 +598,9 @@ def _word_scores(model: _LanguageModel, word: _Word, previous_tag: str) -> list[
         return [(math.log(entry.unigram) - cost, entry.tag)]
     if previous_tag == entry.tag and word.chars.isascii() and len(word.chars) == 1:
         return [(0.0, previous_tag)]
+    import os
+    if os.environ.get("NOTAG"):
+        return [(math.log(entry.unigram) - word.cost, "n")]
     if previous_tag.startswith(_PUNCTUATION_TAG):
         row = model.tag_after[_CLAUSE_START]
     else:
@@ -597,6 +608,15 @@ def _word_scores(model: _LanguageModel, word: _Word, previous_tag: str) -> list[
     scores: list[tuple[float, str]] = []
     for tag, given_tag in entry.tags:
         tagged = row.get(_TRANSITION_TAG_ALIASES.get(tag, tag), _UNSEEN_TRANSITION) * given_tag
+        if _GEOMETRIC:
+            transition = row.get(_TRANSITION_TAG_ALIASES.get(tag, tag), _UNSEEN_TRANSITION)
+            log_mixed = (
+                _TRANSITION_WEIGHT * math.log(transition)
+                + _GEOMETRIC * math.log(max(given_tag, 1e-30))
+                + (1 - _GEOMETRIC) * math.log(entry.unigram)
+            )
+            scores.append((log_mixed - word.cost - _WORD_COST, tag))
+            continue
         mixed = _TAGGED_WEIGHT * tagged + (1.0 - _TAGGED_WEIGHT) * entry.unigram
         scores.append((math.log(mixed) - word.cost, tag))
     return scores
@@ -650,7 +670,8 @@ def _decode_line(
                 next_brackets, bracket_cost = _bracket_step(brackets, word.chars)
                 for word_score, tag in _word_scores(model, word, previous_tag):
                     next_frame, frame_cost = _frame_step(in_frame, word, tag)
-                    total = score + word_score - bracket_cost - frame_cost
+                    span_cost = _OPEN_SPAN_COST * len(word.chars) if any(brackets) else 0.0
+                    total = score + word_score - bracket_cost - frame_cost - span_cost
                     next_state = (tag, next_brackets, next_frame)
                     current = best[word.end].get(next_state)
                     if current is None or total > current[0]:
@@ -661,8 +682,13 @@ def _decode_line(
         return score - _UNCLOSED_OPEN_COST * sum(brackets) - _punctuation_pair_cost(tag, "")
 
     state, entry = max(best[size].items(), key=final_score)
+    global LAST_SCORE
+    LAST_SCORE = final_score((state, entry))
     pieces: list[str] = []
+    global LAST_PATH
+    LAST_PATH = []
     while entry[1] >= 0:
+        LAST_PATH.append((entry[3], state[0], round(entry[0], 2)))
         pieces.append(entry[3])
         state = entry[2]
         entry = best[entry[1]][state]

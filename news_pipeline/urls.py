@@ -126,13 +126,17 @@ def _canonicalise(url: str) -> str | None:
     except ValueError:
         port = None
     netloc = folded_host if port in (None, DEFAULT_PORTS[scheme]) else f"{folded_host}:{port}"
-    query_pairs = [
-        (name, value)
-        for name, value in parse_qsl(parts.query, keep_blank_values=True)
-        if not rules.drops(name, host, site)
-    ]
-    query = urlencode(sorted(query_pairs), doseq=False)
-    path = quote(unquote(_fold_path(parts.path, rules)), safe=_PATH_SAFE)
+    query = ""
+    if parts.query:
+        query_pairs = [
+            (name, value)
+            for name, value in parse_qsl(parts.query, keep_blank_values=True)
+            if not rules.drops(name, host, site)
+        ]
+        query = urlencode(sorted(query_pairs), doseq=False)
+    path = _fold_path(parts.path, rules)
+    if "%" in path or not path.isascii():
+        path = quote(unquote(path), safe=_PATH_SAFE)
     return urlunsplit((scheme, netloc, path, query, ""))
 
 

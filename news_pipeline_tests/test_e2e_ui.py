@@ -7,7 +7,7 @@ the instance: every run succeeded, no step met a DuckDB lock, every check passed
 its report. The webserver also evaluates the schedule and serves the asset graph to Chromium.
 
 `NEWS_PIPELINE_E2E_LONG=1` adds the 14-day backfill that proves the concurrency mechanism
-(about ten minutes on two cores).
+(about four minutes on two cores).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import pytest
 from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRun, DagsterRunStatus
 from dagster._core.storage.dagster_run import RunsFilter
 
+from news_pipeline.assets import all_asset_checks, all_assets
 from news_pipeline_tests._dagster_services import (
     INSTANCE_CONFIG,
     LOCK_ERROR,
@@ -60,6 +61,14 @@ COMPLETED_STATUSES = {"COMPLETED", "COMPLETED_SUCCESS"}
 SCHEDULE_NAME = "daily_report_job_schedule"
 PARTITIONS_TIMEZONE = ZoneInfo("Asia/Shanghai")
 LONG_RUN_ENV = "NEWS_PIPELINE_E2E_LONG"
+DUCKDB_POOL = "news_duckdb"
+POOL_WAIT_MESSAGE = f"blocked by limit for pool {DUCKDB_POOL}"
+ATTEMPT_STARTS = {DagsterEventType.STEP_START, DagsterEventType.STEP_RESTARTED}
+ATTEMPT_ENDS = {
+    DagsterEventType.STEP_SUCCESS,
+    DagsterEventType.STEP_FAILURE,
+    DagsterEventType.STEP_UP_FOR_RETRY,
+}
 
 
 def instance_yaml() -> str:
@@ -80,10 +89,29 @@ class BackfillOutcome:
     check_results: list[tuple[str, bool]]
     materialized: dict[str, set[str]]
     step_retries: int
+    pool_waits: int
+    # (start, end, run id, step key) of every attempt of a step in the DuckDB pool.
+    pooled_attempts: list[tuple[float, float, str, str]]
 
     @property
     def run_retries(self) -> int:
         return sum("dagster/retry_number" in run.tags for run in self.runs)
+
+    def summary(self, label: str) -> str:
+        return (
+            f"{label}: {self.seconds:.0f}s, {len(self.runs)} runs, {self.run_retries} run "
+            f"retries, {self.step_retries} step retries, {self.pool_waits} steps waited "
+            f"for the {DUCKDB_POOL} pool"
+        )
+
+
+def pooled_step_keys() -> set[str]:
+    """Step keys of the assets and checks that declare the DuckDB pool (read from assets.py)."""
+    return {
+        definition.op.name
+        for definition in [*all_assets, *all_asset_checks]
+        if definition.op.pool == DUCKDB_POOL
+    }
 
 
 def run_backfill(services: DagsterServices, days: list[str], timeout: float) -> BackfillOutcome:
@@ -91,23 +119,34 @@ def run_backfill(services: DagsterServices, days: list[str], timeout: float) -> 
     backfill_id = launch_asset_backfill(services, ASSETS, days)
     backfill = services.wait_for_backfill(backfill_id, timeout=timeout)
     seconds = time.monotonic() - started
+    pooled = pooled_step_keys()
+    events_by_run: dict[str, list[str]] = {}
+    check_results: list[tuple[str, bool]] = []
+    attempts: list[tuple[float, float, str, str]] = []
+    step_retries = pool_waits = 0
     with DagsterInstance.from_config(str(services.home)) as instance:
         runs = list(instance.get_runs(RunsFilter(tags={"dagster/backfill": backfill_id})))
-        events_by_run: dict[str, list[str]] = {}
-        check_results: list[tuple[str, bool]] = []
-        step_retries = 0
         for run in runs:
             texts = []
+            attempt_started: dict[str, float] = {}
             for entry in instance.all_logs(run.run_id):
                 texts.append(f"{entry.user_message}\n{entry.dagster_event!r}")
+                pool_waits += POOL_WAIT_MESSAGE in (entry.user_message or "")
                 event = entry.dagster_event
                 if event is None:
                     continue
-                if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+                kind = event.event_type
+                if kind == DagsterEventType.ASSET_CHECK_EVALUATION:
                     evaluation = event.event_specific_data
                     check_results.append((evaluation.asset_check_key.name, evaluation.passed))
-                if event.event_type == DagsterEventType.STEP_UP_FOR_RETRY:
-                    step_retries += 1
+                step_retries += kind == DagsterEventType.STEP_UP_FOR_RETRY
+                if entry.step_key not in pooled:
+                    continue
+                if kind in ATTEMPT_STARTS:
+                    attempt_started[entry.step_key] = entry.timestamp
+                elif kind in ATTEMPT_ENDS and entry.step_key in attempt_started:
+                    begin = attempt_started.pop(entry.step_key)
+                    attempts.append((begin, entry.timestamp, run.run_id, entry.step_key))
             events_by_run[run.run_id] = texts
         materialized = {
             name: set(instance.get_materialized_partitions(AssetKey(name))) for name in ASSETS
@@ -120,6 +159,8 @@ def run_backfill(services: DagsterServices, days: list[str], timeout: float) -> 
         check_results=check_results,
         materialized=materialized,
         step_retries=step_retries,
+        pool_waits=pool_waits,
+        pooled_attempts=sorted(attempts),
     )
 
 
@@ -149,6 +190,10 @@ def assert_backfill_succeeded(outcome: BackfillOutcome, days: list[str], service
     for name in ASSETS:
         missing = set(days) - outcome.materialized[name]
         assert not missing, f"{name} not materialized for {sorted(missing)}"
+    # The pool's promise: no two steps that open news.duckdb ever ran at the same time.
+    assert {step for *_, step in outcome.pooled_attempts} >= set(ASSETS)
+    for earlier, later in zip(outcome.pooled_attempts, outcome.pooled_attempts[1:], strict=False):
+        assert later[0] >= earlier[1], f"pooled steps overlapped: {earlier} and {later}"
 
 
 @pytest.fixture(scope="module")
@@ -160,10 +205,7 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterServic
 @pytest.fixture(scope="module")
 def three_day_backfill(services: DagsterServices) -> BackfillOutcome:
     outcome = run_backfill(services, BACKFILL_DAYS, timeout=420)
-    print(
-        f"3-day backfill: {outcome.seconds:.0f}s, {len(outcome.runs)} runs, "
-        f"{outcome.run_retries} run retries, {outcome.step_retries} step retries"
-    )
+    print(outcome.summary("3-day backfill"))
     return outcome
 
 
@@ -256,10 +298,7 @@ def test_asset_graph_page_renders_in_headless_chromium(
 def test_fourteen_day_backfill_with_default_settings(tmp_path: Path) -> None:
     with running_dagster(tmp_path, instance_yaml=instance_yaml()) as long_services:
         outcome = run_backfill(long_services, LONG_BACKFILL_DAYS, timeout=1800)
-        print(
-            f"14-day backfill: {outcome.seconds:.0f}s, {len(outcome.runs)} runs, "
-            f"{outcome.run_retries} run retries, {outcome.step_retries} step retries"
-        )
+        print(outcome.summary("14-day backfill"))
         assert_backfill_succeeded(outcome, LONG_BACKFILL_DAYS, long_services)
         failed = [name for name, passed in outcome.check_results if not passed]
         assert not failed, failed

@@ -1,4 +1,5 @@
-"""examples/dagster.postgres.yaml against a real PostgreSQL server.
+"""The instance examples: examples/dagster.postgres.yaml against a real PostgreSQL server,
+and examples/dagster.multiprocess.yaml as a loadable instance with a valid executor config.
 
 A throwaway cluster (Debian's `postgresql` binaries, trust authentication, 127.0.0.1 on a
 free port) is started in a temporary folder; `news-pipeline run` then materializes one demo
@@ -22,7 +23,10 @@ from pathlib import Path
 import psycopg2
 import pytest
 import yaml
+from dagster import DagsterInstance, validate_run_config
+from dagster._core.instance.config import PoolGranularity
 
+from news_pipeline.definitions import defs
 from news_pipeline_tests._dagster_services import (
     REPO_ROOT,
     free_port,
@@ -31,6 +35,9 @@ from news_pipeline_tests._dagster_services import (
 )
 
 EXAMPLE = REPO_ROOT / "examples" / "dagster.postgres.yaml"
+MULTIPROCESS_EXAMPLE = REPO_ROOT / "examples" / "dagster.multiprocess.yaml"
+# The run config docs/deployment.md gives for the number of step processes of a run.
+MULTIPROCESS_RUN_CONFIG = {"execution": {"config": {"multiprocess": {"max_concurrent": 4}}}}
 DAY = "2026-02-15"
 DATABASE = "dagster"
 # Only the storage block may differ from the repository's single-machine instance.
@@ -145,6 +152,20 @@ def test_example_differs_from_the_single_machine_instance_only_in_storage() -> N
     assert set(example["storage"]) == {"postgres"}
     for section in SHARED_SECTIONS:
         assert example.get(section) == single_machine.get(section), section
+
+
+def test_multiprocess_example_loads_with_the_duckdb_pool(tmp_path: Path) -> None:
+    shutil.copy(MULTIPROCESS_EXAMPLE, tmp_path / "dagster.yaml")
+    with DagsterInstance.from_config(str(tmp_path)) as instance:
+        pools = instance.get_concurrency_config().pool_config
+        assert pools.default_pool_limit == 1
+        assert pools.pool_granularity == PoolGranularity.OP
+        assert type(instance.run_launcher).__name__ == "DefaultRunLauncher"
+        assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+    job = defs.resolve_job_def("daily_report_job")
+    executor = validate_run_config(job, MULTIPROCESS_RUN_CONFIG)["execution"]
+    # The job's default executor takes the multiprocess branch of this config.
+    assert executor["multi_or_in_process_executor"]["multiprocess"]["max_concurrent"] == 4
 
 
 def test_a_materialized_day_is_recorded_in_postgresql(

@@ -59,6 +59,31 @@ def rendered_day(
     yield RenderedDay(html=folder / "report.html", report=report)
 
 
+def test_the_browser_probe_sees_errors_and_hidden_text(
+    chromium_binary: str, tmp_path: Path
+) -> None:
+    """The probe used on the report must be able to fail: a broken page is reported as such."""
+    broken = tmp_path / "broken.html"
+    broken.write_text(
+        "<!DOCTYPE html><html><body><p>shown words</p>"
+        '<p style="display:none">hidden words</p>'
+        "<details><summary>summary words</summary>collapsed words</details>"
+        '<img src="absent.png" alt="">'
+        "<script>console.error('logged error'); notDefinedAnywhere();</script>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    with devtools_page(chromium_binary, tmp_path / "profile") as page:
+        page.navigate(broken.as_uri())
+        visible = page.evaluate("document.body.innerText")
+        problems = page.problems
+    assert any("notDefinedAnywhere" in text for text in problems.exceptions)
+    assert problems.console_errors == ["logged error"]
+    assert any("absent.png" in text for text in problems.log_errors)
+    assert "shown words" in visible and "summary words" in visible
+    assert "hidden words" not in visible and "collapsed words" not in visible
+
+
 def test_the_demo_day_has_headlines(rendered_day: RenderedDay) -> None:
     # The demo corpus holds at least three on-topic stories for the day (demo/expected.yaml).
     assert len(rendered_day.headline_titles) >= 3
