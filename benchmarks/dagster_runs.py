@@ -174,10 +174,12 @@ def materialize_downstream(
     mode: str,
     run_size: int = 7,
     batched_raw: bool = False,
+    asset_names: Sequence[str] = DOWNSTREAM,
 ) -> dict[str, Any]:
     """cleaned_articles -> daily_report over `keys`: `single` (one run per partition),
     `range` (one run for all) or `chunked` (runs of `run_size` consecutive partitions).
-    `batched_raw` swaps in the proposed cleaned_articles that reads raw_articles in batches."""
+    `batched_raw` swaps in the proposed cleaned_articles that reads raw_articles in batches;
+    `asset_names` narrows the selection (the memory comparison runs cleaned_articles alone)."""
     instance = instance_for(data_dir)
     assets: list[Any] = [*all_assets, *all_asset_checks]
     if batched_raw:
@@ -189,7 +191,7 @@ def materialize_downstream(
         groups = [list(keys)]
     else:
         groups = [list(keys[i : i + run_size]) for i in range(0, len(keys), run_size)]
-    selection = AssetSelection.assets(*DOWNSTREAM)
+    selection = AssetSelection.assets(*asset_names)
     results = []
     run_seconds = []
     started = time.perf_counter()

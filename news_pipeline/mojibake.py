@@ -118,6 +118,9 @@ _GEOMETRIC = 0.4
 _TRANSITION_WEIGHT = 0.4
 _WORD_COST = 0.0
 _UNSEEN_TRANSITION = 1e-5
+# jieba tags a numeral and its classifier as one word ("500台": m), so its table rarely sees a
+# classifier (q) after a numeral, which is what Chinese puts there.
+_NUMERAL_CLASSIFIER_TRANSITION = 0.3
 _TAGS_PER_CHAR = 4
 # Adverbs, prepositions and conjunctions rarely end a clause.
 _DANGLING_TAGS = frozenset({"d", "p", "c"})
@@ -383,10 +386,13 @@ def _tag_transitions() -> dict[str, dict[str, float]]:
         if state in "BS" and log_prob > -1e30:
             start_row[tag] = start_row.get(tag, 0.0) + math.exp(log_prob)
     summed[_CLAUSE_START] = start_row
-    return {
+    transitions = {
         previous: {tag: value / sum(row.values()) for tag, value in row.items()}
         for previous, row in summed.items()
     }
+    numeral_row = transitions["m"]
+    numeral_row["q"] = max(numeral_row.get("q", 0.0), _NUMERAL_CLASSIFIER_TRANSITION)
+    return transitions
 
 
 def _single_char_tags(
@@ -453,7 +459,7 @@ def _language_model() -> _LanguageModel:
             b = wf.get(word, 0.0)
             w = float(os.environ.get("WFW1", weight)) if len(word) == 1 else weight
             word_freq[word] = (1 - w) * a + w * b
-            word_tag.setdefault(word, "n")
+            word_tag.setdefault(word, os.environ.get("WFTAG", "n"))
     for word in _read_opencc_table("STPhrases.txt"):
         if word not in word_freq:
             word_freq[word], word_tag[word] = _PHRASE_TABLE_FREQUENCY, "n"

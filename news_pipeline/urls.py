@@ -10,6 +10,7 @@ can extend them without touching code.
 from __future__ import annotations
 
 import functools
+import ipaddress
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,12 +69,29 @@ def load_tracking_rules() -> TrackingRules:
 
 
 def registrable_site(url: str) -> str | None:
-    """The registrable domain (eTLD+1) of a URL, e.g. sina.com.cn; None for IPs and junk."""
+    """The registrable domain (eTLD+1) of a URL, e.g. sina.com.cn; None for junk.
+
+    An IP literal or a single-label host (localhost, an intranet name) has no public suffix:
+    the host itself is the site, so a page on it may still declare its own canonical URL.
+    """
     try:
         host = urlsplit(url).hostname
     except ValueError:
         return None
-    return _registrable_host(host.lower().rstrip(".")) if host else None
+    if not host:
+        return None
+    host = host.lower().rstrip(".")
+    if "." not in host or _is_ip_literal(host):
+        return host
+    return _registrable_host(host)
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 @functools.lru_cache(maxsize=16384)

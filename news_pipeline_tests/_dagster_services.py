@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+from dagster import DagsterInstance
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 WORKSPACE = REPO_ROOT / "workspace.yaml"
@@ -63,6 +64,18 @@ def prepare_dagster_home(home: Path, instance_yaml: str | None = None) -> Path:
     text = instance_yaml if instance_yaml is not None else INSTANCE_CONFIG.read_text("utf-8")
     (home / "dagster.yaml").write_text(text, encoding="utf-8")
     return home
+
+
+def initialize_instance_storage(home: Path) -> None:
+    """Create the home's databases once, before the services start.
+
+    Two processes that open a fresh SQLite home at the same moment (webserver and daemon
+    started together) can both stamp the schema and leave the instance unusable ("Version
+    table 'alembic_version' has more than one head present"); `dagster instance migrate`
+    before the first start does the same as this for a deployment.
+    """
+    with DagsterInstance.from_config(str(home)) as instance:
+        instance.upgrade()
 
 
 def service_environment(home: Path, data_dir: Path, **extra: str) -> dict[str, str]:
@@ -362,6 +375,7 @@ def running_dagster(
         home=home, data_dir=data_dir, log_dir=log_dir, url=f"http://127.0.0.1:{port}"
     )
     env = service_environment(home, data_dir, **dict(extra_env or {}))
+    initialize_instance_storage(home)
     commands = {
         "webserver": [
             venv_script("dagster-webserver"),

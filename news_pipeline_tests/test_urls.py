@@ -105,4 +105,14 @@ def test_rules_file_is_read() -> None:
 def test_registrable_site() -> None:
     assert registrable_site("https://finance.sina.com.cn/a") == "sina.com.cn"
     assert registrable_site("https://a.b.example.co.uk/") == "example.co.uk"
-    assert registrable_site("http://127.0.0.1:8000/") is None
+    assert registrable_site("http://127.0.0.1:8000/") == "127.0.0.1"
+    assert registrable_site("http://localhost/") == "localhost"
+    assert registrable_site("not a url") is None
+
+
+def test_canonical_link_is_followed_on_an_ip_host() -> None:
+    listed = "http://127.0.0.1:8080/site/m/2026/02/14/story.html?from=wap"
+    declared = "http://127.0.0.1:8080/site/2026/02/14/story.html"
+    assert canonical_url(listed, declared) == declared
+    other_host = "http://127.0.0.2:8080/site/2026/02/14/story.html"
+    assert canonical_url(listed, other_host) != other_host
