@@ -246,22 +246,26 @@ def scaling_table(results: dict[int, dict[str, Any]]) -> str:
 
 def dagster_table(results: dict[int, dict[str, Any]]) -> str:
     rows = [
-        "| articles | end-to-end s | sum of stage s | Dagster + IO overhead s "
-        "| in-asset compute s | peak RSS MiB |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| articles | end-to-end s | sum of stages s | end-to-end CPU s | sum of stages CPU s "
+        "| Dagster + IO overhead, CPU s | in-asset compute s | peak PSS (RSS) MiB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for size, steps in sorted(results.items()):
         e2e = steps.get("dagster_e2e")
         if not e2e or "error" in e2e:
             continue
-        stage_sum = sum(
-            steps[key]["seconds"]
+        stages = [
+            steps[key]
             for key in ("extract", "dedupe", "categorize", "render")
             if key in steps and "error" not in steps[key]
-        )
+        ]
+        stage_wall = sum(step["seconds"] for step in stages)
+        stage_cpu = sum(step.get("cpu_seconds", 0.0) for step in stages)
+        e2e_cpu = e2e.get("cpu_seconds")
+        overhead = _fmt(e2e_cpu - stage_cpu, 2) if e2e_cpu is not None else "-"
         rows.append(
-            f"| {size:,} | {e2e['seconds']:.2f} | {stage_sum:.2f} "
-            f"| {e2e['seconds'] - stage_sum:.2f} | {e2e['work_seconds']:.2f} | {_mib(e2e)} |"
+            f"| {size:,} | {e2e['seconds']:.2f} | {stage_wall:.2f} | {_fmt(e2e_cpu, 2)} "
+            f"| {stage_cpu:.2f} | {overhead} | {e2e['work_seconds']:.2f} | {_mib(e2e)} |"
         )
     return "\n".join(rows)
 
@@ -273,16 +277,17 @@ def backfill_table(backfill: dict[str, Any]) -> str:
         "range": "one range run",
     }
     rows = [
-        "| layout | runs | wall s | in-asset compute s | overhead s per partition |",
-        "|---|---:|---:|---:|---:|",
+        "| layout | runs | wall s | CPU s | in-asset compute s | overhead s per partition |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for mode, step in backfill.items():
         if "error" in step:
-            rows.append(f"| {names[mode]} | failed | - | - | - |")
+            rows.append(f"| {names[mode]} | failed | - | - | - | - |")
             continue
         rows.append(
             f"| {names[mode]} | {step['runs']} | {step['seconds']:.1f} "
-            f"| {step['work_seconds']:.1f} | {step['overhead_per_partition']:.2f} |"
+            f"| {_fmt(step.get('cpu_seconds'))} | {step['work_seconds']:.1f} "
+            f"| {step['overhead_per_partition']:.2f} |"
         )
     return "\n".join(rows)
 
@@ -332,7 +337,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=corpus.DEFAULT_SEED)
     parser.add_argument("--cache-dir", type=Path, default=None, help="corpus cache folder")
     parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR)
+    parser.add_argument(
+        "--tables-from", type=Path, help="print the tables of a saved results file and stop"
+    )
     arguments = parser.parse_args(argv)
+    if arguments.tables_from:
+        print(markdown(json.loads(arguments.tables_from.read_text(encoding="utf-8"))))
+        return
     arguments.stages = [stage for stage in arguments.stages.split(",") if stage]
     unknown = set(arguments.stages) - set(STAGES)
     if unknown:

@@ -13,11 +13,15 @@ over a whole line.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import itertools
 import math
 import unicodedata
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import ftfy
 
@@ -96,6 +100,11 @@ _DOMAIN_WORDS = """
 融资 估值 上市 财报 营收 订阅 付费 定价 降价 价格战 性价比 新创 新创公司 初创公司 独角兽 加速器
 """
 _DOMAIN_WORD_FREQUENCY = 300.0
+# Share of wordfreq's modern frequencies in the blend with jieba's (from the early 2010s), and
+# the part of speech assumed for a word that only wordfreq lists.
+_MODERN_WEIGHT = 0.9
+_BIGRAM_WEIGHT = 0.0
+_MODERN_ONLY_TAG = "n"
 # Words of OpenCC's phrase table that jieba lacks: known to be words, frequency unknown.
 _PHRASE_TABLE_FREQUENCY = 5.0
 _ASCII_FREQUENCY = 5_000.0
@@ -111,13 +120,12 @@ _UNBALANCED_BRACKET_COST = 9.0
 _UNCLOSED_OPEN_COST = 4.0
 _OPEN_SPAN_COST = 0.1
 _PUNCTUATION_PAIR_COST = 6.0
-# Mixture weight of the part-of-speech bigram against the plain word unigram, and the
-# probability given to a tag transition jieba's table never saw.
-_TAGGED_WEIGHT = 0.9
-_GEOMETRIC = 0.4
-_TRANSITION_WEIGHT = 0.4
-_WORD_COST = 0.0
+# Weight of the part-of-speech bigram against the plain word unigram in a log-linear mix
+# (a geometric mean: a grammatical but rare reading must not lose to a frequent ungrammatical
+# one, nor the reverse), and the probabilities given to what jieba's tables never saw.
+_TAGGED_WEIGHT = 0.4
 _UNSEEN_TRANSITION = 1e-5
+_UNSEEN_GIVEN_TAG = 1e-30
 # jieba tags a numeral and its classifier as one word ("500台": m), so its table rarely sees a
 # classifier (q) after a numeral, which is what Chinese puts there.
 _NUMERAL_CLASSIFIER_TRANSITION = 0.3
@@ -125,6 +133,9 @@ _TAGS_PER_CHAR = 4
 # Adverbs, prepositions and conjunctions rarely end a clause.
 _DANGLING_TAGS = frozenset({"d", "p", "c"})
 _DANGLING_WORD_COST = 2.0
+# Modal particles (吗, 呢, 吧) close a clause; a word right after one is unlikely.
+_CLAUSE_FINAL_TAGS = frozenset({"y"})
+_PARTICLE_NOT_FINAL_COST = 3.0
 # Extra parts of speech for characters whose jieba tag misses a common modern use.
 _EXTRA_SINGLE_TAGS = {"与": "c"}
 _FRAMED_LOCALIZER_BONUS = 1.5
@@ -294,9 +305,11 @@ _UNKNOWN_TAG = "x"
 _TRANSITION_TAG_ALIASES = {_LATIN_TAG: "nz", _ASCII_LATIN_TAG: "nz", _ASCII_NUMBER_TAG: "m"}
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    """How the model scores one word: alone (unigram) and given its part of speech."""
+class _Entry(NamedTuple):
+    """How the model scores one word: alone (unigram) and given its part of speech.
+
+    A named tuple rather than a frozen dataclass: the model makes about 700,000 of them.
+    """
 
     unigram: float
     tags: tuple[tuple[str, float], ...]
@@ -312,7 +325,7 @@ class _LanguageModel:
     mixed with the word unigram; Traditional characters are folded to Simplified to look up."""
 
     words: dict[str, _Entry]
-    prefixes: frozenset[str]
+    prefixes: AbstractSet[str]
     singles: dict[str, _Entry]
     tag_after: dict[str, dict[str, float]]
     to_simplified: dict[str, tuple[str, ...]]
@@ -368,11 +381,28 @@ def _read_opencc_table(name: str) -> dict[str, tuple[str, ...]]:
     return table
 
 
+def _jieba_posseg_table(name: str) -> dict[Any, Any]:
+    """Table `P` of one of jieba's part-of-speech HMM modules, loaded from its file.
+
+    Importing `jieba.posseg` itself would parse jieba's whole dictionary again (1.5 s).
+    """
+    jieba_spec = importlib.util.find_spec("jieba")
+    if jieba_spec is None or jieba_spec.origin is None:
+        raise ModuleNotFoundError("jieba")
+    path = Path(jieba_spec.origin).parent / "posseg" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"_jieba_posseg_{name}", path)
+    if spec is None or spec.loader is None:
+        raise ModuleNotFoundError(str(path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    table: dict[Any, Any] = module.P
+    return table
+
+
 def _tag_transitions() -> dict[str, dict[str, float]]:
     """P(tag | previous tag) between words, from the boundary transitions of jieba's POS HMM."""
-    from jieba.posseg.prob_start import P as start_log_prob
-    from jieba.posseg.prob_trans import P as transition_log_prob
-
+    start_log_prob = _jieba_posseg_table("prob_start")
+    transition_log_prob = _jieba_posseg_table("prob_trans")
     summed: dict[str, dict[str, float]] = {}
     for (state, previous), following in transition_log_prob.items():
         if state not in "ES":
@@ -404,8 +434,7 @@ def _single_char_tags(
     others (仍 is listed as 'zg' but is mostly an adverb), scaled by each tag's share of
     one-character words.
     """
-    from jieba.posseg.prob_emit import P as emit_log_prob
-
+    emit_log_prob = _jieba_posseg_table("prob_emit")
     single_share: dict[str, float] = {}
     for word, freq in word_freq.items():
         if len(word) == 1:
@@ -430,9 +459,38 @@ def _single_char_tags(
     }
 
 
+def _modern_frequencies(scale: float) -> dict[str, float]:
+    """wordfreq's Chinese list (Simplified, from 2010s web, subtitles, Wikipedia, books), scaled.
+
+    Read straight from its packed file: the list is stored as buckets of words per centibel of
+    frequency, so one pass gives every word without a lookup per word.
+    """
+    from wordfreq import read_cBpack
+    from wordfreq.util import data_path
+
+    frequencies: dict[str, float] = {}
+    buckets = read_cBpack(str(data_path("large_zh.msgpack.gz")))
+    for centibels, bucket in enumerate(buckets):
+        value = scale * 10.0 ** (-centibels / 100.0)
+        for word in bucket:
+            if not word.isascii():
+                frequencies[word] = value
+    return frequencies
+
+
+def _blend_modern_frequencies(word_freq: dict[str, float], word_tag: dict[str, str]) -> None:
+    """Mix wordfreq's modern frequencies into jieba's; jieba keeps the parts of speech."""
+    modern = _modern_frequencies(sum(word_freq.values()))
+    for word, freq in word_freq.items():
+        word_freq[word] = (1.0 - _MODERN_WEIGHT) * freq + _MODERN_WEIGHT * modern.pop(word, 0.0)
+    for word, freq in modern.items():
+        word_freq[word] = _MODERN_WEIGHT * freq
+        word_tag[word] = _MODERN_ONLY_TAG
+
+
 @functools.cache
 def _language_model() -> _LanguageModel:
-    """Load jieba's word list, its POS transitions and OpenCC's tables once per process."""
+    """Load jieba's and wordfreq's word lists, jieba's POS tables and OpenCC's tables once."""
     word_freq: dict[str, float] = {}
     word_tag: dict[str, str] = {}
     dict_text = (resources.files("jieba") / "dict.txt").read_text(encoding="utf-8")
@@ -441,25 +499,17 @@ def _language_model() -> _LanguageModel:
         if len(fields) >= 2 and fields[0]:
             word_freq[fields[0]] = word_freq.get(fields[0], 0.0) + float(fields[1])
             word_tag.setdefault(fields[0], fields[2] if len(fields) > 2 else _UNKNOWN_TAG)
-    import os
-    mode = os.environ.get("WF", "")
-    if mode:
-        from wordfreq import read_cBpack
-        from wordfreq.util import data_path
-        jieba_total = sum(word_freq.values())
-        weight = float(os.environ.get("WFW", "0.5"))
-        wf: dict[str, float] = {}
-        for index, bucket in enumerate(read_cBpack(str(data_path("large_zh.msgpack.gz")))):
-            for word in bucket:
-                if word.isascii():
-                    continue
-                wf[word] = 10 ** (-index / 100) * jieba_total
-        for word in word_freq.keys() | wf.keys():
-            a = word_freq.get(word, 0.0)
-            b = wf.get(word, 0.0)
-            w = float(os.environ.get("WFW1", weight)) if len(word) == 1 else weight
-            word_freq[word] = (1 - w) * a + w * b
-            word_tag.setdefault(word, os.environ.get("WFTAG", "n"))
+    _blend_modern_frequencies(word_freq, word_tag)
+    if _BIGRAM_WEIGHT:
+        bigrams: dict[str, float] = {}
+        for word, freq in word_freq.items():
+            if len(word) > 2:
+                for index in range(len(word) - 1):
+                    pair = word[index : index + 2]
+                    bigrams[pair] = bigrams.get(pair, 0.0) + freq
+        for pair, freq in bigrams.items():
+            if pair not in word_freq:
+                word_freq[pair], word_tag[pair] = _BIGRAM_WEIGHT * freq, "n"
     for word in _read_opencc_table("STPhrases.txt"):
         if word not in word_freq:
             word_freq[word], word_tag[word] = _PHRASE_TABLE_FREQUENCY, "n"
@@ -474,11 +524,10 @@ def _language_model() -> _LanguageModel:
     prefixes: set[str] = set()
     words: dict[str, _Entry] = {}
     for word, freq in word_freq.items():
-        tag = word_tag[word]
         if len(word) > 1:
+            tag = word_tag[word]
             words[word] = _Entry(freq / total, ((tag, freq / tag_total[tag]),))
-            for end in range(1, len(word)):
-                prefixes.add(word[:end])
+            prefixes.update([word[:end] for end in range(1, len(word))])
             for char in word:
                 char_in_words[char] = char_in_words.get(char, 0.0) + freq
     single_tags = _single_char_tags(word_freq, word_tag, tag_total)
@@ -496,7 +545,7 @@ def _language_model() -> _LanguageModel:
     simplified_to_traditional = _read_opencc_table("STCharacters.txt")
     return _LanguageModel(
         words=words,
-        prefixes=frozenset(prefixes),
+        prefixes=prefixes,
         singles=singles,
         tag_after=_tag_transitions(),
         to_simplified=traditional_to_simplified,
@@ -604,27 +653,19 @@ def _word_scores(model: _LanguageModel, word: _Word, previous_tag: str) -> list[
         return [(math.log(entry.unigram) - cost, entry.tag)]
     if previous_tag == entry.tag and word.chars.isascii() and len(word.chars) == 1:
         return [(0.0, previous_tag)]
-    import os
-    if os.environ.get("NOTAG"):
-        return [(math.log(entry.unigram) - word.cost, "n")]
+    cost = word.cost
     if previous_tag.startswith(_PUNCTUATION_TAG):
         row = model.tag_after[_CLAUSE_START]
     else:
         row = model.tag_after.get(_TRANSITION_TAG_ALIASES.get(previous_tag, previous_tag), {})
+        if previous_tag in _CLAUSE_FINAL_TAGS:
+            cost += _PARTICLE_NOT_FINAL_COST
     scores: list[tuple[float, str]] = []
     for tag, given_tag in entry.tags:
-        tagged = row.get(_TRANSITION_TAG_ALIASES.get(tag, tag), _UNSEEN_TRANSITION) * given_tag
-        if _GEOMETRIC:
-            transition = row.get(_TRANSITION_TAG_ALIASES.get(tag, tag), _UNSEEN_TRANSITION)
-            log_mixed = (
-                _TRANSITION_WEIGHT * math.log(transition)
-                + _GEOMETRIC * math.log(max(given_tag, 1e-30))
-                + (1 - _GEOMETRIC) * math.log(entry.unigram)
-            )
-            scores.append((log_mixed - word.cost - _WORD_COST, tag))
-            continue
-        mixed = _TAGGED_WEIGHT * tagged + (1.0 - _TAGGED_WEIGHT) * entry.unigram
-        scores.append((math.log(mixed) - word.cost, tag))
+        transition = row.get(_TRANSITION_TAG_ALIASES.get(tag, tag), _UNSEEN_TRANSITION)
+        log_tagged = math.log(transition) + math.log(max(given_tag, _UNSEEN_GIVEN_TAG))
+        log_score = _TAGGED_WEIGHT * log_tagged + (1.0 - _TAGGED_WEIGHT) * math.log(entry.unigram)
+        scores.append((log_score - cost, tag))
     return scores
 
 
@@ -688,13 +729,8 @@ def _decode_line(
         return score - _UNCLOSED_OPEN_COST * sum(brackets) - _punctuation_pair_cost(tag, "")
 
     state, entry = max(best[size].items(), key=final_score)
-    global LAST_SCORE
-    LAST_SCORE = final_score((state, entry))
     pieces: list[str] = []
-    global LAST_PATH
-    LAST_PATH = []
     while entry[1] >= 0:
-        LAST_PATH.append((entry[3], state[0], round(entry[0], 2)))
         pieces.append(entry[3])
         state = entry[2]
         entry = best[entry[1]][state]

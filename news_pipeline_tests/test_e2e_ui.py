@@ -7,18 +7,21 @@ the instance: every run succeeded, no step met a DuckDB lock, every check passed
 its report. The webserver also evaluates the schedule and serves the asset graph to Chromium.
 
 `NEWS_PIPELINE_E2E_LONG=1` adds the 14-day backfill that proves the concurrency mechanism
-(about four minutes on two cores).
+(about four minutes on two cores) and a stress test of three runs started at once outside
+the queue (several minutes).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -29,10 +32,16 @@ from news_pipeline.assets import all_asset_checks, all_assets
 from news_pipeline_tests._dagster_services import (
     INSTANCE_CONFIG,
     LOCK_ERROR,
+    REPO_ROOT,
     SCHEDULE_DRY_RUN,
     DagsterServices,
+    initialize_instance_storage,
     launch_asset_backfill,
+    prepare_dagster_home,
     running_dagster,
+    service_environment,
+    stop_process_group,
+    venv_script,
 )
 from news_pipeline_tests.browser import Chromium, png_size, require_chromium
 
@@ -56,6 +65,7 @@ CHECKS = {
     "daily_report_accounts_for_every_item",
 }
 BACKFILL_DAYS = ["2026-02-13", "2026-02-14", "2026-02-15"]
+PARALLEL_DAYS = ["2026-02-13", "2026-02-14", "2026-02-15"]
 LONG_BACKFILL_DAYS = [(date(2026, 2, 2) + timedelta(days=n)).isoformat() for n in range(14)]
 COMPLETED_STATUSES = {"COMPLETED", "COMPLETED_SUCCESS"}
 SCHEDULE_NAME = "daily_report_job_schedule"
@@ -79,10 +89,9 @@ def instance_yaml() -> str:
 
 
 @dataclass
-class BackfillOutcome:
-    """A finished backfill and everything the instance recorded about its runs."""
+class RunsOutcome:
+    """Finished runs and everything the instance recorded about them."""
 
-    backfill: dict[str, object]
     seconds: float
     runs: list[DagsterRun]
     events_by_run: dict[str, list[str]]
@@ -92,6 +101,7 @@ class BackfillOutcome:
     pool_waits: int
     # (start, end, run id, step key) of every attempt of a step in the DuckDB pool.
     pooled_attempts: list[tuple[float, float, str, str]]
+    backfill: dict[str, Any] = field(default_factory=dict)
 
     @property
     def run_retries(self) -> int:
@@ -114,18 +124,15 @@ def pooled_step_keys() -> set[str]:
     }
 
 
-def run_backfill(services: DagsterServices, days: list[str], timeout: float) -> BackfillOutcome:
-    started = time.monotonic()
-    backfill_id = launch_asset_backfill(services, ASSETS, days)
-    backfill = services.wait_for_backfill(backfill_id, timeout=timeout)
-    seconds = time.monotonic() - started
+def read_outcome(home: Path, runs_filter: RunsFilter | None, seconds: float) -> RunsOutcome:
+    """Runs, check results, retries and pooled step attempts from the instance's records."""
     pooled = pooled_step_keys()
     events_by_run: dict[str, list[str]] = {}
     check_results: list[tuple[str, bool]] = []
     attempts: list[tuple[float, float, str, str]] = []
     step_retries = pool_waits = 0
-    with DagsterInstance.from_config(str(services.home)) as instance:
-        runs = list(instance.get_runs(RunsFilter(tags={"dagster/backfill": backfill_id})))
+    with DagsterInstance.from_config(str(home)) as instance:
+        runs = list(instance.get_runs(runs_filter))
         for run in runs:
             texts = []
             attempt_started: dict[str, float] = {}
@@ -151,8 +158,7 @@ def run_backfill(services: DagsterServices, days: list[str], timeout: float) -> 
         materialized = {
             name: set(instance.get_materialized_partitions(AssetKey(name))) for name in ASSETS
         }
-    return BackfillOutcome(
-        backfill=backfill,
+    return RunsOutcome(
         seconds=seconds,
         runs=runs,
         events_by_run=events_by_run,
@@ -162,6 +168,19 @@ def run_backfill(services: DagsterServices, days: list[str], timeout: float) -> 
         pool_waits=pool_waits,
         pooled_attempts=sorted(attempts),
     )
+
+
+def run_backfill(services: DagsterServices, days: list[str], timeout: float) -> RunsOutcome:
+    started = time.monotonic()
+    backfill_id = launch_asset_backfill(services, ASSETS, days)
+    backfill = services.wait_for_backfill(backfill_id, timeout=timeout)
+    outcome = read_outcome(
+        services.home,
+        RunsFilter(tags={"dagster/backfill": backfill_id}),
+        time.monotonic() - started,
+    )
+    outcome.backfill = backfill
+    return outcome
 
 
 def compute_logs_mentioning(home: Path, needle: str) -> list[Path]:
@@ -175,9 +194,10 @@ def compute_logs_mentioning(home: Path, needle: str) -> list[Path]:
     ]
 
 
-def assert_backfill_succeeded(outcome: BackfillOutcome, days: list[str], services: DagsterServices):
-    assert outcome.backfill["status"] in COMPLETED_STATUSES, outcome.backfill
-    assert outcome.runs, "the backfill launched no run"
+def assert_runs_succeeded(outcome: RunsOutcome, days: list[str], home: Path) -> None:
+    """Every run succeeded, none met the DuckDB lock, every day of every asset exists, and
+    no two steps that open news.duckdb ever ran at the same time (the pool's promise)."""
+    assert outcome.runs, "no run was recorded"
     failed = [
         (run.run_id, run.status) for run in outcome.runs if run.status != DagsterRunStatus.SUCCESS
     ]
@@ -186,14 +206,15 @@ def assert_backfill_succeeded(outcome: BackfillOutcome, days: list[str], service
         run_id for run_id, texts in outcome.events_by_run.items() if LOCK_ERROR in "".join(texts)
     ]
     assert not locked, f"runs whose event log reports a DuckDB lock error: {locked}"
-    assert not compute_logs_mentioning(services.home, LOCK_ERROR)
+    assert not compute_logs_mentioning(home, LOCK_ERROR)
     for name in ASSETS:
         missing = set(days) - outcome.materialized[name]
         assert not missing, f"{name} not materialized for {sorted(missing)}"
-    # The pool's promise: no two steps that open news.duckdb ever ran at the same time.
     assert {step for *_, step in outcome.pooled_attempts} >= set(ASSETS)
     for earlier, later in zip(outcome.pooled_attempts, outcome.pooled_attempts[1:], strict=False):
         assert later[0] >= earlier[1], f"pooled steps overlapped: {earlier} and {later}"
+    failed_checks = [name for name, passed in outcome.check_results if not passed]
+    assert not failed_checks, failed_checks
 
 
 @pytest.fixture(scope="module")
@@ -203,22 +224,23 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterServic
 
 
 @pytest.fixture(scope="module")
-def three_day_backfill(services: DagsterServices) -> BackfillOutcome:
+def three_day_backfill(services: DagsterServices) -> RunsOutcome:
     outcome = run_backfill(services, BACKFILL_DAYS, timeout=420)
     print(outcome.summary("3-day backfill"))
     return outcome
 
 
 def test_backfill_from_the_ui_completes_without_lock_errors(
-    three_day_backfill: BackfillOutcome, services: DagsterServices
+    three_day_backfill: RunsOutcome, services: DagsterServices
 ) -> None:
     assert three_day_backfill.backfill["isAssetBackfill"] is True
     assert sorted(three_day_backfill.backfill["partitionNames"]) == BACKFILL_DAYS
-    assert_backfill_succeeded(three_day_backfill, BACKFILL_DAYS, services)
+    assert three_day_backfill.backfill["status"] in COMPLETED_STATUSES, three_day_backfill.backfill
+    assert_runs_succeeded(three_day_backfill, BACKFILL_DAYS, services.home)
 
 
 def test_every_backfilled_day_has_its_three_reports(
-    three_day_backfill: BackfillOutcome, services: DagsterServices
+    three_day_backfill: RunsOutcome, services: DagsterServices
 ) -> None:
     for day in BACKFILL_DAYS:
         folder = services.data_dir / "reports" / day
@@ -233,7 +255,7 @@ def test_every_backfilled_day_has_its_three_reports(
         assert report["stories"], f"no story in the report of {day}"
 
 
-def test_every_asset_check_ran_and_passed(three_day_backfill: BackfillOutcome) -> None:
+def test_every_asset_check_ran_and_passed(three_day_backfill: RunsOutcome) -> None:
     evaluated = {name for name, _ in three_day_backfill.check_results}
     assert evaluated == CHECKS
     failed = [name for name, passed in three_day_backfill.check_results if not passed]
@@ -275,7 +297,7 @@ def test_schedule_evaluated_by_the_webserver_targets_the_previous_day(
 
 
 def test_asset_graph_page_renders_in_headless_chromium(
-    three_day_backfill: BackfillOutcome, services: DagsterServices, tmp_path: Path
+    three_day_backfill: RunsOutcome, services: DagsterServices, tmp_path: Path
 ) -> None:
     chromium = Chromium(require_chromium(), tmp_path / "profile")
     location, repository = services.code_location()
@@ -299,8 +321,44 @@ def test_fourteen_day_backfill_with_default_settings(tmp_path: Path) -> None:
     with running_dagster(tmp_path, instance_yaml=instance_yaml()) as long_services:
         outcome = run_backfill(long_services, LONG_BACKFILL_DAYS, timeout=1800)
         print(outcome.summary("14-day backfill"))
-        assert_backfill_succeeded(outcome, LONG_BACKFILL_DAYS, long_services)
-        failed = [name for name, passed in outcome.check_results if not passed]
-        assert not failed, failed
+        assert outcome.backfill["status"] in COMPLETED_STATUSES, outcome.backfill
+        assert_runs_succeeded(outcome, LONG_BACKFILL_DAYS, long_services.home)
         for day in LONG_BACKFILL_DAYS:
             assert (long_services.data_dir / "reports" / day / "report.json").exists(), day
+
+
+@pytest.mark.skipif(
+    os.environ.get(LONG_RUN_ENV) != "1", reason=f"parallel runs test only with {LONG_RUN_ENV}=1"
+)
+def test_parallel_runs_of_different_days_share_one_database(tmp_path: Path) -> None:
+    """Stress: one `dagster job execute` per day, all started at once on one news.duckdb.
+
+    Nothing but the instance's pool coordinates them (no queue, no backfill daemon).
+    """
+    home = prepare_dagster_home(tmp_path / "dagster_home", INSTANCE_CONFIG.read_text("utf-8"))
+    initialize_instance_storage(home)
+    env = service_environment(home, tmp_path / "data")
+    command = [venv_script("dagster"), "job", "execute", "-m", "news_pipeline.definitions"]
+    command += ["-a", "defs", "-j", "daily_report_job"]
+    started = time.monotonic()
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        for day in PARALLEL_DAYS:
+            with (tmp_path / f"{day}.log").open("wb") as log:
+                processes[day] = subprocess.Popen(
+                    [*command, "--tags", json.dumps({"dagster/partition": day})],
+                    cwd=REPO_ROOT,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+        exit_codes = {day: process.wait(timeout=1800) for day, process in processes.items()}
+    finally:
+        for process in processes.values():
+            stop_process_group(process)
+    outcome = read_outcome(home, None, time.monotonic() - started)
+    print(outcome.summary(f"{len(PARALLEL_DAYS)} parallel runs"))
+    assert exit_codes == dict.fromkeys(PARALLEL_DAYS, 0)
+    assert_runs_succeeded(outcome, PARALLEL_DAYS, home)
