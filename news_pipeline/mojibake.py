@@ -5,9 +5,11 @@ for the lead byte of 4-byte emoji, hence 'ğ'), and the bytes cp1252 leaves unde
 invisible (0x81, 0x8D, 0x8E, 0x8F, 0x90, 0x9D, 0x9E, 0xAD) were dropped. They are all UTF-8
 continuation bytes, so each damaged character is a lead byte with too few continuation bytes.
 ftfy cannot restore missing bytes; this module enumerates the characters each damaged one can
-have been and lets a word-segmentation language model of Chinese (jieba's frequency list, with
-Traditional characters folded to Simplified through OpenCC's tables) choose among them, jointly
-over a whole line.
+have been and lets a word-segmentation language model of Chinese choose among them, jointly
+over a whole line (Viterbi over words, their parts of speech and open brackets). Word
+frequencies blend wordfreq's modern list with jieba's; parts of speech and their transitions
+come from jieba's tagging tables, mixed log-linearly with the word unigram; Traditional
+characters are folded to Simplified through OpenCC's tables to look words up.
 """
 
 from __future__ import annotations
@@ -103,7 +105,6 @@ _DOMAIN_WORD_FREQUENCY = 300.0
 # Share of wordfreq's modern frequencies in the blend with jieba's (from the early 2010s), and
 # the part of speech assumed for a word that only wordfreq lists.
 _MODERN_WEIGHT = 0.9
-_BIGRAM_WEIGHT = 0.0
 _MODERN_ONLY_TAG = "n"
 # Words of OpenCC's phrase table that jieba lacks: known to be words, frequency unknown.
 _PHRASE_TABLE_FREQUENCY = 5.0
@@ -115,7 +116,8 @@ _CHAR_IN_WORD_WEIGHT = 0.05
 # Cost (natural log) of a character from the other script than the text's own.
 _SCRIPT_MISMATCH_COST = 9.0
 # Costs of a bracket that closes nothing or opens one of its kind again (Chinese nests 『』 in
-# 「」, not 「」 in 「」), and of a bracket left open at the line end.
+# 「」, not 「」 in 「」), of a bracket left open at the line end, and of each character read
+# inside an open bracket (quoted terms are short: 「A」B、C rather than 「A、B」C).
 _UNBALANCED_BRACKET_COST = 9.0
 _UNCLOSED_OPEN_COST = 4.0
 _OPEN_SPAN_COST = 0.1
@@ -500,16 +502,6 @@ def _language_model() -> _LanguageModel:
             word_freq[fields[0]] = word_freq.get(fields[0], 0.0) + float(fields[1])
             word_tag.setdefault(fields[0], fields[2] if len(fields) > 2 else _UNKNOWN_TAG)
     _blend_modern_frequencies(word_freq, word_tag)
-    if _BIGRAM_WEIGHT:
-        bigrams: dict[str, float] = {}
-        for word, freq in word_freq.items():
-            if len(word) > 2:
-                for index in range(len(word) - 1):
-                    pair = word[index : index + 2]
-                    bigrams[pair] = bigrams.get(pair, 0.0) + freq
-        for pair, freq in bigrams.items():
-            if pair not in word_freq:
-                word_freq[pair], word_tag[pair] = _BIGRAM_WEIGHT * freq, "n"
     for word in _read_opencc_table("STPhrases.txt"):
         if word not in word_freq:
             word_freq[word], word_tag[word] = _PHRASE_TABLE_FREQUENCY, "n"

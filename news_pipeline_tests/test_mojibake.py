@@ -115,6 +115,26 @@ def test_short_damaged_title_repaired() -> None:
     assert repair_dropped_byte_mojibake(damaged) == original
 
 
+@pytest.mark.parametrize(
+    "original",
+    [
+        # A damaged word before ASCII digits: digits continue only an ASCII number for free.
+        "部署成本降低 40%",
+        "新版显存占用降低 60%，速度翻倍",
+        # A classifier after a numeral (jieba's tables tag "500台" as one numeral word).
+        "工厂的月产能从30台提高到500台",
+        "他们采购了200台机器人",
+    ],
+)
+def test_word_before_number_and_classifier_after_numeral(original: str) -> None:
+    assert repair_dropped_byte_mojibake(damage(original)) == original
+
+
+def test_modern_vocabulary() -> None:
+    original = "通义千问新版本上线，智能体生态继续扩大"
+    assert repair_dropped_byte_mojibake(damage(original)) == original
+
+
 def test_quotes_closed_in_traditional_text() -> None:
     original = "他說：「我們大概完了。」業界隨即回應。"
     assert repair_text(damage(original)) == (original, True)
