@@ -59,6 +59,9 @@ PARTITIONS_START_ENV = "NEWS_PIPELINE_START_DATE"
 GROUP = "daily_report"
 OWNERS = ["team:news-pipeline"]
 PARTITION_METADATA = {"partition_expr": "partition_date"}
+# Every step that opens news.duckdb (assets and checks alike) takes a slot of this pool;
+# dagster.yaml gives unconfigured pools one slot, so one writer at a time across all runs.
+DUCKDB_POOL = "news_duckdb"
 
 daily_partitions = DailyPartitionsDefinition(
     start_date=os.environ.get(PARTITIONS_START_ENV, "2026-01-01"),
@@ -105,7 +108,7 @@ def _count(frame: pl.DataFrame, predicate: pl.Expr) -> int:
     owners=OWNERS,
     retry_policy=STEP_RETRY_POLICY,
     backfill_policy=BACKFILL_POLICY,
-    pool="news_duckdb",
+    pool=DUCKDB_POOL,
     description=(
         "Every item the sources list for the day, fetched over HTTP: one row per feed fetch "
         "and per listed item, with its status (ok, http_error, timeout, too_large, blocked, "
@@ -160,7 +163,7 @@ def _markdown_table(frame: pl.DataFrame) -> str:
     return "\n".join([header, rule, *rows])
 
 
-@asset_check(asset=raw_articles, partitions_def=daily_partitions, blocking=True)
+@asset_check(asset=raw_articles, partitions_def=daily_partitions, pool=DUCKDB_POOL, blocking=True)
 def raw_articles_unique_per_source(raw_articles: pl.DataFrame) -> AssetCheckResult:
     """A URL listed twice by one source must have been collapsed before fetching."""
     items = schema.conform(raw_articles, schema.RAW_ARTICLES_SCHEMA).filter(
@@ -174,7 +177,7 @@ def raw_articles_unique_per_source(raw_articles: pl.DataFrame) -> AssetCheckResu
     )
 
 
-@asset_check(asset=raw_articles, partitions_def=daily_partitions)
+@asset_check(asset=raw_articles, partitions_def=daily_partitions, pool=DUCKDB_POOL)
 def raw_articles_every_source_answered(raw_articles: pl.DataFrame) -> AssetCheckResult:
     """A dead source is worth a warning, not a failed run: the other sources still report."""
     feeds = schema.conform(raw_articles, schema.RAW_ARTICLES_SCHEMA).filter(
@@ -199,7 +202,7 @@ def raw_articles_every_source_answered(raw_articles: pl.DataFrame) -> AssetCheck
     owners=OWNERS,
     retry_policy=STEP_RETRY_POLICY,
     backfill_policy=BACKFILL_POLICY,
-    pool="news_duckdb",
+    pool=DUCKDB_POOL,
     description=(
         "Main text, title, author, date and language of every fetched article, with the "
         "charset decoded, portal boilerplate removed and mojibake repaired. Items that could "
@@ -226,7 +229,9 @@ def cleaned_articles(
     )
 
 
-@asset_check(asset=cleaned_articles, partitions_def=daily_partitions, blocking=True)
+@asset_check(
+    asset=cleaned_articles, partitions_def=daily_partitions, pool=DUCKDB_POOL, blocking=True
+)
 def cleaned_articles_have_text(cleaned_articles: pl.DataFrame) -> AssetCheckResult:
     """An item that is not excluded must carry text, or dedupe and summaries work on air."""
     items = schema.conform(cleaned_articles, schema.CLEANED_ARTICLES_SCHEMA).filter(
@@ -240,7 +245,7 @@ def cleaned_articles_have_text(cleaned_articles: pl.DataFrame) -> AssetCheckResu
     )
 
 
-@asset_check(asset=cleaned_articles, partitions_def=daily_partitions)
+@asset_check(asset=cleaned_articles, partitions_def=daily_partitions, pool=DUCKDB_POOL)
 def cleaned_articles_no_replacement_characters(cleaned_articles: pl.DataFrame) -> AssetCheckResult:
     """U+FFFD in text means a charset was guessed wrong somewhere upstream."""
     items = schema.conform(cleaned_articles, schema.CLEANED_ARTICLES_SCHEMA)
@@ -263,7 +268,7 @@ def cleaned_articles_no_replacement_characters(cleaned_articles: pl.DataFrame) -
     owners=OWNERS,
     retry_policy=STEP_RETRY_POLICY,
     backfill_policy=BACKFILL_POLICY,
-    pool="news_duckdb",
+    pool=DUCKDB_POOL,
     ins={
         "cleaned_articles": AssetIn(),
         "previous_days": AssetIn(
@@ -320,7 +325,9 @@ def deduped_stories(
     )
 
 
-@asset_check(asset=deduped_stories, partitions_def=daily_partitions, blocking=True)
+@asset_check(
+    asset=deduped_stories, partitions_def=daily_partitions, pool=DUCKDB_POOL, blocking=True
+)
 def deduped_stories_one_lead_each(deduped_stories: pl.DataFrame) -> AssetCheckResult:
     """Every story needs exactly one lead article and no canonical URL may sit in two stories."""
     rows = schema.conform(deduped_stories, schema.DEDUPED_STORIES_SCHEMA).filter(
@@ -352,7 +359,7 @@ def deduped_stories_one_lead_each(deduped_stories: pl.DataFrame) -> AssetCheckRe
     owners=OWNERS,
     retry_policy=STEP_RETRY_POLICY,
     backfill_policy=BACKFILL_POLICY,
-    pool="news_duckdb",
+    pool=DUCKDB_POOL,
     description=(
         "One row per story: category from the taxonomy (with the evidence that chose it), "
         "AI relevance (off-topic stories flagged), importance, tier (headline, section, "
@@ -385,7 +392,9 @@ def categorized_items(
     return Output(categorized, metadata=metadata)
 
 
-@asset_check(asset=categorized_items, partitions_def=daily_partitions, blocking=True)
+@asset_check(
+    asset=categorized_items, partitions_def=daily_partitions, pool=DUCKDB_POOL, blocking=True
+)
 def categorized_items_valid_labels(
     categorized_items: pl.DataFrame, editorial: EditorialResource
 ) -> AssetCheckResult:
@@ -414,7 +423,7 @@ def categorized_items_valid_labels(
     owners=OWNERS,
     retry_policy=STEP_RETRY_POLICY,
     backfill_policy=BACKFILL_POLICY,
-    pool="news_duckdb",
+    pool=DUCKDB_POOL,
     # The schedule ticks at 07:00; a report older than that morning's 09:00 deadline is late.
     freshness_policy=FreshnessPolicy.cron(
         deadline_cron="0 9 * * *",
@@ -500,6 +509,7 @@ def daily_report(
 @asset_check(
     asset=daily_report,
     partitions_def=daily_partitions,
+    pool=DUCKDB_POOL,
     blocking=True,
     additional_ins={"deduped_stories": AssetIn()},
 )
