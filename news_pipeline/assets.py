@@ -77,6 +77,17 @@ STEP_RETRY_POLICY = RetryPolicy(
 # dedupe stays ordered because each run handles its days in sequence.
 BACKFILL_POLICY = BackfillPolicy.multi_run(max_partitions_per_run=7)
 
+# What every stage asset and every check shares.
+STAGE = {
+    "partitions_def": daily_partitions,
+    "group_name": GROUP,
+    "owners": OWNERS,
+    "retry_policy": STEP_RETRY_POLICY,
+    "backfill_policy": BACKFILL_POLICY,
+    "pool": DUCKDB_POOL,
+}
+CHECK = {"partitions_def": daily_partitions, "pool": DUCKDB_POOL}
+
 
 def _asset_metadata(columns: dict[str, pl.DataType]) -> dict[str, object]:
     """Partition column for the IO manager plus the column schema the UI shows."""
@@ -101,14 +112,9 @@ def _count(frame: pl.DataFrame, predicate: pl.Expr) -> int:
 
 
 @asset(
-    partitions_def=daily_partitions,
+    **STAGE,
     metadata=_asset_metadata(schema.RAW_ARTICLES_SCHEMA),
-    group_name=GROUP,
     kinds={"python", "httpx", "duckdb"},
-    owners=OWNERS,
-    retry_policy=STEP_RETRY_POLICY,
-    backfill_policy=BACKFILL_POLICY,
-    pool=DUCKDB_POOL,
     description=(
         "Every item the sources list for the day, fetched over HTTP: one row per feed fetch "
         "and per listed item, with its status (ok, http_error, timeout, too_large, blocked, "
@@ -163,7 +169,7 @@ def _markdown_table(frame: pl.DataFrame) -> str:
     return "\n".join([header, rule, *rows])
 
 
-@asset_check(asset=raw_articles, partitions_def=daily_partitions, pool=DUCKDB_POOL, blocking=True)
+@asset_check(asset=raw_articles, **CHECK, blocking=True)
 def raw_articles_unique_per_source(raw_articles: pl.DataFrame) -> AssetCheckResult:
     """A URL listed twice by one source must have been collapsed before fetching."""
     items = schema.conform(raw_articles, schema.RAW_ARTICLES_SCHEMA).filter(
@@ -177,7 +183,7 @@ def raw_articles_unique_per_source(raw_articles: pl.DataFrame) -> AssetCheckResu
     )
 
 
-@asset_check(asset=raw_articles, partitions_def=daily_partitions, pool=DUCKDB_POOL)
+@asset_check(asset=raw_articles, **CHECK)
 def raw_articles_every_source_answered(raw_articles: pl.DataFrame) -> AssetCheckResult:
     """A dead source is worth a warning, not a failed run: the other sources still report."""
     feeds = schema.conform(raw_articles, schema.RAW_ARTICLES_SCHEMA).filter(
@@ -195,14 +201,9 @@ def raw_articles_every_source_answered(raw_articles: pl.DataFrame) -> AssetCheck
 
 
 @asset(
-    partitions_def=daily_partitions,
+    **STAGE,
     metadata=_asset_metadata(schema.CLEANED_ARTICLES_SCHEMA),
-    group_name=GROUP,
     kinds={"python", "trafilatura", "duckdb"},
-    owners=OWNERS,
-    retry_policy=STEP_RETRY_POLICY,
-    backfill_policy=BACKFILL_POLICY,
-    pool=DUCKDB_POOL,
     description=(
         "Main text, title, author, date and language of every fetched article, with the "
         "charset decoded, portal boilerplate removed and mojibake repaired. Items that could "
@@ -229,9 +230,7 @@ def cleaned_articles(
     )
 
 
-@asset_check(
-    asset=cleaned_articles, partitions_def=daily_partitions, pool=DUCKDB_POOL, blocking=True
-)
+@asset_check(asset=cleaned_articles, **CHECK, blocking=True)
 def cleaned_articles_have_text(cleaned_articles: pl.DataFrame) -> AssetCheckResult:
     """An item that is not excluded must carry text, or dedupe and summaries work on air."""
     items = schema.conform(cleaned_articles, schema.CLEANED_ARTICLES_SCHEMA).filter(
@@ -245,7 +244,7 @@ def cleaned_articles_have_text(cleaned_articles: pl.DataFrame) -> AssetCheckResu
     )
 
 
-@asset_check(asset=cleaned_articles, partitions_def=daily_partitions, pool=DUCKDB_POOL)
+@asset_check(asset=cleaned_articles, **CHECK)
 def cleaned_articles_no_replacement_characters(cleaned_articles: pl.DataFrame) -> AssetCheckResult:
     """U+FFFD in text means a charset was guessed wrong somewhere upstream."""
     items = schema.conform(cleaned_articles, schema.CLEANED_ARTICLES_SCHEMA)
@@ -261,14 +260,9 @@ def cleaned_articles_no_replacement_characters(cleaned_articles: pl.DataFrame) -
 
 
 @asset(
-    partitions_def=daily_partitions,
+    **STAGE,
     metadata=_asset_metadata(schema.DEDUPED_STORIES_SCHEMA),
-    group_name=GROUP,
     kinds={"python", "polars", "duckdb"},
-    owners=OWNERS,
-    retry_policy=STEP_RETRY_POLICY,
-    backfill_policy=BACKFILL_POLICY,
-    pool=DUCKDB_POOL,
     ins={
         "cleaned_articles": AssetIn(),
         "previous_days": AssetIn(
@@ -325,9 +319,7 @@ def deduped_stories(
     )
 
 
-@asset_check(
-    asset=deduped_stories, partitions_def=daily_partitions, pool=DUCKDB_POOL, blocking=True
-)
+@asset_check(asset=deduped_stories, **CHECK, blocking=True)
 def deduped_stories_one_lead_each(deduped_stories: pl.DataFrame) -> AssetCheckResult:
     """Every story needs exactly one lead article and no canonical URL may sit in two stories."""
     rows = schema.conform(deduped_stories, schema.DEDUPED_STORIES_SCHEMA).filter(
@@ -352,14 +344,9 @@ def deduped_stories_one_lead_each(deduped_stories: pl.DataFrame) -> AssetCheckRe
 
 
 @asset(
-    partitions_def=daily_partitions,
+    **STAGE,
     metadata=_asset_metadata(schema.CATEGORIZED_ITEMS_SCHEMA),
-    group_name=GROUP,
     kinds={"python", "polars", "duckdb"},
-    owners=OWNERS,
-    retry_policy=STEP_RETRY_POLICY,
-    backfill_policy=BACKFILL_POLICY,
-    pool=DUCKDB_POOL,
     description=(
         "One row per story: category from the taxonomy (with the evidence that chose it), "
         "AI relevance (off-topic stories flagged), importance, tier (headline, section, "
@@ -392,9 +379,7 @@ def categorized_items(
     return Output(categorized, metadata=metadata)
 
 
-@asset_check(
-    asset=categorized_items, partitions_def=daily_partitions, pool=DUCKDB_POOL, blocking=True
-)
+@asset_check(asset=categorized_items, **CHECK, blocking=True)
 def categorized_items_valid_labels(
     categorized_items: pl.DataFrame, editorial: EditorialResource
 ) -> AssetCheckResult:
@@ -416,14 +401,9 @@ def categorized_items_valid_labels(
 
 
 @asset(
-    partitions_def=daily_partitions,
+    **STAGE,
     metadata=PARTITION_METADATA,
-    group_name=GROUP,
     kinds={"python", "jinja", "markdown", "html", "json"},
-    owners=OWNERS,
-    retry_policy=STEP_RETRY_POLICY,
-    backfill_policy=BACKFILL_POLICY,
-    pool=DUCKDB_POOL,
     # The schedule ticks at 07:00; a report older than that morning's 09:00 deadline is late.
     freshness_policy=FreshnessPolicy.cron(
         deadline_cron="0 9 * * *",
@@ -508,8 +488,7 @@ def daily_report(
 
 @asset_check(
     asset=daily_report,
-    partitions_def=daily_partitions,
-    pool=DUCKDB_POOL,
+    **CHECK,
     blocking=True,
     additional_ins={"deduped_stories": AssetIn()},
 )
