@@ -369,10 +369,10 @@ def test_article_id_is_stable_per_source_and_url() -> None:
 
 # Written to look like the seed-000 portal furniture (not copied from it).
 PORTAL_NOISE = [
-    "炒股就看金麒麟分析师研报，权威，专业，及时，全面，助您挖掘潜力主题机会！",
+    "炒股就看金麒麟研报，专业及时，帮您发现主题投资机会！",
     "来源：钛媒体APP",
     "责任编辑：王小明",
-    "24小时滚动播报最新的财经资讯和视频，更多粉丝福利扫描二维码关注（sinafinance）",
+    "24小时滚动播报财经新闻与视频，扫描二维码关注更多福利（sinafinance）",
     "海量资讯、精准解读，尽在新浪财经APP",
     "扫描下方二维码，关注我们的公众号获取更多资讯",
     "版权所有 © 2026 示例科技网 未经授权禁止转载",
@@ -388,10 +388,10 @@ def test_portal_boilerplate_lines_removed_article_kept() -> None:
 def test_boilerplate_glued_into_a_one_line_summary_is_cut() -> None:
     rules = load_boilerplate_rules().generic
     summary = (
-        "炒股就看金麒麟分析师研报，权威，专业，及时，全面，助您挖掘潜力主题机会！"
+        "炒股就看金麒麟研报，专业及时，帮您发现主题投资机会！"
         "字节跳动推出了新一代视频生成模型。用户可以一键分享给好友。"
-        "责任编辑：王小明 24小时滚动播报最新的财经资讯和视频，"
-        "更多粉丝福利扫描二维码关注（sinafin..."
+        "责任编辑：王小明 24小时滚动播报财经新闻与视频，"
+        "扫描二维码关注更多福利（sinafin..."
     )
     assert remove_boilerplate(summary, rules) == (
         "字节跳动推出了新一代视频生成模型。用户可以一键分享给好友。"
@@ -473,9 +473,9 @@ def test_no_seed_boilerplate_survives_in_any_text_field() -> None:
         head_extra='<meta name="description" content="责任编辑：王小明">',
     )
     shell_summary = (
-        "<p>炒股就看金麒麟分析师研报，权威，专业，及时，全面，助您挖掘潜力主题机会！</p>"
+        "<p>炒股就看金麒麟研报，专业及时，帮您发现主题投资机会！</p>"
         "<p>QQ脑洞秀上线元宝，用户可上传照片生成Q版形象并制作动画短视频。</p>"
-        "<p>责任编辑：王小明</p><p>24小时滚动播报最新的财经资讯和视频，更多粉丝福利扫描二维码关注</p>"
+        "<p>责任编辑：王小明</p><p>24小时滚动播报财经新闻与视频，扫描二维码关注更多福利</p>"
     )
     out = clean_articles(
         raw_frame(
@@ -614,3 +614,21 @@ def test_two_workers_give_the_same_frame_as_one() -> None:
     assert single.height == 13
     assert single.equals(parallel)
     assert single["text_source"].to_list().count("feed") == 4
+
+
+SEEDS_DIR = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+def test_the_seed_000_snippets_lose_their_portal_boilerplate() -> None:
+    """Read at run time from ../shared (never copied here): every snippet of seed 000's
+    article list goes through the rules, and none of its portal lines survives."""
+    seeds = sorted(SEEDS_DIR.glob("000_*.txt"))
+    if not seeds:
+        pytest.skip(f"seed 000 is not beside the repository ({SEEDS_DIR})")
+    listing = seeds[0].read_text(encoding="utf-8").split("## 相关新闻", 1)[1]
+    rules = load_boilerplate_rules().for_source("sina", "https://finance.sina.com.cn/x.shtml")
+    cleaned = remove_boilerplate(listing, rules)
+    for marker in ("金麒麟", "责任编辑", "24小时滚动播报", "扫描二维码"):
+        assert marker in listing
+        assert marker not in cleaned, marker
+    assert "豆包" in cleaned
