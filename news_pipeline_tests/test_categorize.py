@@ -212,7 +212,7 @@ def test_empty_and_column_less_input_give_typed_empty_output(taxonomy: Taxonomy)
 
 def test_one_row_per_story_with_lead_fields_and_counts(taxonomy: Taxonomy) -> None:
     lead_text = (
-        "阿里巴巴发布千问3.5系列大模型，总参数3970亿，每次只激活170亿。"
+        "阿里巴巴推出千问3.5系列大模型，共有3970亿参数，每次只激活170亿。"
         "接口价格约为同级模型的1/18。责任编辑：张三。"
     )
     rows = [
@@ -249,7 +249,7 @@ def test_one_row_per_story_with_lead_fields_and_counts(taxonomy: Taxonomy) -> No
     assert story["article_count"] == 3
     assert story["tier"] == "headline"
     assert "责任编辑" not in story["summary"]
-    assert story["summary"].startswith("阿里巴巴发布千问3.5系列大模型")
+    assert story["summary"].startswith("阿里巴巴推出千问3.5系列大模型")
     assert any("3970亿" in fact for fact in story["key_facts"])
     off = out.filter(pl.col("story_id") == "x").row(0, named=True)
     assert off["off_topic"] is True

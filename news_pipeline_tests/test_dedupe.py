@@ -158,16 +158,16 @@ def test_result_does_not_depend_on_row_order(labelled: pl.DataFrame) -> None:
 # ---- seed 000 ---------------------------------------------------------------------------
 
 ROUNDUP = (
-    "除夕还没到，AI战场已经硝烟弥漫。百度5亿、腾讯元宝10亿红包和阿里30亿免单背后，"
-    "是国产大模型的一次集体亮剑。字节、智谱、MiniMax、Kimi接连发布新品，DeepSeek完成了"
-    "关键迭代，阿里Qwen3.5箭在弦上。"
+    "除夕还没到，AI战场已经硝烟弥漫。腾讯元宝撒出10亿红包，百度拿出5亿，阿里再送30亿免单，"
+    "背后是国产大模型集体出招。Kimi、MiniMax、智谱和字节先后推出新品，DeepSeek悄悄做完"
+    "一次关键升级，阿里的Qwen3.5也已蓄势待发。"
 )
 ROUNDUP_URL = "https://finance.sina.com.cn/tech/2026-02-14/doc-inhmuhwq2238716.shtml"
-ROLL_URL = "https://finance.sina.com.cn/tech/roll/2026-02-14/doc-inhmuhwk8263687.shtml"
+ROLL_URL = "https://finance.sina.com.cn/tech/roll/2026-02-14/doc-inhmrlwk8263687.shtml"
 
 
 def test_seed_000_one_story_one_duplicate() -> None:
-    title = "字节狂飙、阿里亮剑……大模型混战春节档，没人敢躺"
+    title = "春节档大模型混战：阿里亮剑、字节狂飙，谁也不敢躺平"
     rows = frame(
         [
             item("s1", ROUNDUP_URL, title, "来源：TechWeb\n" + ROUNDUP),
@@ -176,8 +176,8 @@ def test_seed_000_one_story_one_duplicate() -> None:
             item(
                 "other",
                 "https://finance.sina.com.cn/tech/2026-02-14/doc-inhmuhwr9351190.shtml",
-                "字节跳动：豆包大模型2.0正式发布",
-                "字节跳动豆包大模型2.0正式发布，包含Pro、Lite、Mini三款通用Agent模型。",
+                "豆包大模型2.0系列亮相，字节跳动一次推出四款模型",
+                "字节跳动推出豆包大模型2.0系列，三款通用Agent模型分为Lite、Mini和Pro三档。",
             ),
         ]
     )

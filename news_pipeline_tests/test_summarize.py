@@ -146,8 +146,8 @@ def test_sentence_shared_by_other_members_ranks_higher() -> None:
     "furniture",
     [
         "责任编辑：李四。",
-        "炒股就看金麒麟分析师研报，权威，专业，及时，全面。",
-        "24小时滚动播报最新的财经资讯和视频，更多粉丝福利扫描二维码关注。",
+        "炒股就看金麒麟研报，专业及时，帮您把握投资机会。",
+        "24小时滚动播报财经新闻与视频，扫描二维码关注领取更多福利。",
         "Sign up for our newsletter to get the latest AI news every morning.",
     ],
 )
