@@ -10,22 +10,17 @@ the IO manager, the checks and the run machinery are all on the clock.
 
 import resource
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import polars as pl
 from dagster import (
     AssetExecutionContext,
-    AssetIn,
-    AssetsDefinition,
     AssetSelection,
     DagsterInstance,
     ExecuteInProcessResult,
-    Nothing,
-    Output,
     asset,
     materialize,
 )
@@ -35,11 +30,8 @@ from dagster._core.storage.tags import (
 )
 
 from benchmarks import corpus
-from news_pipeline import schema
 from news_pipeline.assets import all_asset_checks, all_assets, daily_partitions
 from news_pipeline.definitions import build_resources
-from news_pipeline.extract import clean_article_batches, load_boilerplate_rules
-from news_pipeline.resources import EditorialResource, OutputLocationResource
 
 DOWNSTREAM = ("cleaned_articles", "deduped_stories", "categorized_items", "daily_report")
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -104,52 +96,6 @@ def seed_raw_partitions(data_dir: Path, frames: Mapping[date, FrameSource]) -> N
     _run([raw_articles_stand_in], data_dir, instance_for(data_dir), keys)
 
 
-def iter_partition_batches(
-    database: Path, table: str, days: Sequence[date], rows: int
-) -> Iterator[pl.DataFrame]:
-    """A table's rows for some partition days, `rows` at a time, straight from DuckDB (the
-    IO manager can only hand over a whole partition at once)."""
-    with duckdb.connect(str(database), config={"custom_user_agent": "dagster"}) as connection:
-        known = connection.execute(
-            "select count(*) from information_schema.tables where table_name = ?", [table]
-        ).fetchone()
-        if not known or not known[0]:
-            return
-        reader = connection.execute(
-            f"select * from main.{table} where partition_date in ({', '.join('?' for _ in days)})",
-            list(days),
-        ).fetch_record_batch(rows)
-        for batch in reader:
-            yield pl.from_arrow(batch)  # type: ignore[misc]
-
-
-def batched_cleaned_articles() -> AssetsDefinition:
-    """cleaned_articles as proposed for assets.py: raw_articles read from DuckDB in batches of
-    2,000 rows instead of loaded whole by the IO manager."""
-    original = next(a for a in all_assets if a.key.to_user_string() == "cleaned_articles")
-
-    @asset(
-        name="cleaned_articles",
-        partitions_def=daily_partitions,
-        metadata=dict(original.metadata_by_key[original.key]),
-        ins={"raw_articles": AssetIn(dagster_type=Nothing)},
-    )
-    def cleaned_articles(
-        context: AssetExecutionContext,
-        editorial: EditorialResource,
-        output_location: OutputLocationResource,
-    ) -> Output[pl.DataFrame]:
-        started = time.perf_counter()
-        days = [date.fromisoformat(key) for key in context.partition_keys]
-        batches = iter_partition_batches(output_location.database_path, "raw_articles", days, 2000)
-        cleaned = clean_article_batches(batches, load_boilerplate_rules(), editorial.workers())
-        if cleaned.is_empty():
-            cleaned = schema.empty_frame(schema.CLEANED_ARTICLES_SCHEMA)
-        return Output(cleaned, metadata={"seconds": round(time.perf_counter() - started, 3)})
-
-    return cleaned_articles
-
-
 def _summarise(results: Sequence[ExecuteInProcessResult]) -> dict[str, Any]:
     """Step durations, in-asset compute seconds (the assets' `seconds` metadata) and checks."""
     step_seconds: dict[str, float] = {}
@@ -161,10 +107,12 @@ def _summarise(results: Sequence[ExecuteInProcessResult]) -> dict[str, Any]:
                 duration = event.event_specific_data.duration_ms / 1000
                 step_seconds[event.step_key] = step_seconds.get(event.step_key, 0.0) + duration
         for key in DOWNSTREAM:
-            for materialization in result.asset_materializations_for_node(key):
-                seconds = materialization.metadata.get("seconds")
-                if seconds is not None:
-                    asset_seconds[key] = asset_seconds.get(key, 0.0) + float(seconds.value)
+            # a range run records one materialization per partition, all with the seconds
+            # of the one computation: count it once per run
+            materializations = result.asset_materializations_for_node(key)
+            seconds = materializations[0].metadata.get("seconds") if materializations else None
+            if seconds is not None:
+                asset_seconds[key] = asset_seconds.get(key, 0.0) + float(seconds.value)
         failed_checks += [
             e.check_name for e in result.get_asset_check_evaluations() if not e.passed
         ]
@@ -180,18 +128,13 @@ def materialize_downstream(
     keys: Sequence[str],
     mode: str,
     run_size: int = 7,
-    batched_raw: bool = False,
     asset_names: Sequence[str] = DOWNSTREAM,
 ) -> dict[str, Any]:
     """cleaned_articles -> daily_report over `keys`: `single` (one run per partition),
     `range` (one run for all) or `chunked` (runs of `run_size` consecutive partitions).
-    `batched_raw` swaps in the proposed cleaned_articles that reads raw_articles in batches;
-    `asset_names` narrows the selection (the memory comparison runs cleaned_articles alone)."""
+    `asset_names` narrows the selection (e.g. cleaned_articles alone for its memory)."""
     instance = instance_for(data_dir)
     assets: list[Any] = [*all_assets, *all_asset_checks]
-    if batched_raw:
-        kept = [a for a in all_assets if a.key.to_user_string() != "cleaned_articles"]
-        assets = [*kept, batched_cleaned_articles(), *all_asset_checks]
     if mode == "single":
         groups = [[key] for key in keys]
     elif mode == "range":

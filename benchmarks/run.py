@@ -107,10 +107,6 @@ def bench_size(size: int, arguments: argparse.Namespace, cache_dir: Path) -> dic
             job = {**base, "data_dir": str(data_dir)}
             steps["dagster_seed"] = run_step({**job, "step": "dagster_seed"})
             steps["dagster_e2e"] = run_step({**job, "step": "dagster_e2e"})
-            if arguments.batched_variant:
-                steps["dagster_e2e_batched"] = run_step(
-                    {**job, "step": "dagster_e2e", "batched_raw": True}
-                )
         finally:
             shutil.rmtree(data_dir, ignore_errors=True)
     return steps
@@ -227,19 +223,23 @@ def _quality_lines(steps: dict[str, Any]) -> list[str]:
 
 
 def scaling_table(results: dict[int, dict[str, Any]]) -> str:
+    """Wall seconds (CPU seconds) per stage and size; growth from CPU, which load moves less."""
     sizes = sorted(results)
-    header = "| stage | " + " | ".join(f"{size:,} s" for size in sizes) + " | growth |"
+    header = "| stage | " + " | ".join(f"{size:,}: s (CPU s)" for size in sizes) + " | growth |"
     rows = [header, "|---|" + "---:|" * (len(sizes) + 1)]
     keys = ("extract", "dedupe", "dedupe_baseline", "categorize", "render", "dagster_e2e")
     for key in keys:
-        seconds = [results[size].get(key, {}).get("seconds") for size in sizes]
-        if all(value is None for value in seconds):
+        steps = [results[size].get(key) or {} for size in sizes]
+        if not any("seconds" in step for step in steps):
             continue
+        cpu = [step.get("cpu_seconds") for step in steps]
         growth = "-"
-        if len(sizes) > 1 and seconds[-1] and seconds[-2]:
+        if len(sizes) > 1 and cpu[-1] and cpu[-2]:
             factor = sizes[-1] / sizes[-2]
-            growth = f"{seconds[-1] / seconds[-2]:.1f}x for {factor:.0f}x items"
-        cells = " | ".join(_fmt(value, 2) for value in seconds)
+            growth = f"{cpu[-1] / cpu[-2]:.1f}x CPU for {factor:.0f}x items"
+        cells = " | ".join(
+            f"{_fmt(step.get('seconds'), 2)} ({_fmt(step.get('cpu_seconds'), 2)})" for step in steps
+        )
         rows.append(f"| {key} | {cells} | {growth} |")
     return "\n".join(rows)
 
@@ -304,7 +304,7 @@ def markdown(report: dict[str, Any]) -> str:
     ]
     parts += [stage_table(size, steps) for size, steps in sorted(results.items())]
     if len(results) > 1:
-        parts.append("Scaling (seconds per stage):\n\n" + scaling_table(results))
+        parts.append("Scaling:\n\n" + scaling_table(results))
     if any("dagster_e2e" in steps for steps in results.values()):
         parts.append("One partition through Dagster:\n\n" + dagster_table(results))
     if report.get("backfill"):
@@ -327,11 +327,6 @@ def main(argv: list[str] | None = None) -> None:
         help="pages the plain trafilatura loop extracts (it is the slow part)",
     )
     parser.add_argument("--skip-dedupe-baseline", action="store_true")
-    parser.add_argument(
-        "--batched-variant",
-        action="store_true",
-        help="also run the graph with the proposed batch-reading cleaned_articles",
-    )
     parser.add_argument("--backfill-days", type=int, default=30, help="0 skips the backfill")
     parser.add_argument("--items-per-day", type=int, default=12, help="backfill partition size")
     parser.add_argument("--seed", type=int, default=corpus.DEFAULT_SEED)

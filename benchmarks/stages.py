@@ -250,7 +250,6 @@ def step_dagster_e2e(job: dict[str, Any]) -> dict[str, Any]:
         Path(job["data_dir"]),
         [corpus.PARTITION_DAY.isoformat()],
         mode="single",
-        batched_raw=job.get("batched_raw", False),
         asset_names=job.get("assets", DOWNSTREAM),
     )
     return {"items": job["size"], **result}
