@@ -257,8 +257,16 @@ class _TermSet:
                 self._lookup_exact[info.term].append(index)
             else:
                 self._lookup_folded[info.term.lower()].append(index)
-        patterns = [_term_pattern(self._infos[i].term, self._infos[i].is_entity) for i in order]
-        self._regex = re.compile("|".join(patterns)) if patterns else None
+        # One compiled pattern per term, longest first, each behind a plain substring test of
+        # its first word: a 745-term alternation tries every term at every position of the
+        # text (~20-40 ms per article); testing first words with `in` skips almost all terms.
+        self._ranked = [
+            (
+                self._infos[i].term.split()[0].lower(),
+                re.compile(_term_pattern(self._infos[i].term, self._infos[i].is_entity)),
+            )
+            for i in order
+        ]
 
     def _resolve(self, surface: str) -> list[_TermInfo]:
         surface = _normalize(surface)
@@ -279,11 +287,21 @@ class _TermSet:
     def count(self, text: str) -> dict[_TermInfo, int]:
         """Occurrences of every term found in the text."""
         counts: dict[_TermInfo, int] = defaultdict(int)
-        if self._regex is None or not text:
+        if not text:
             return counts
-        for match in self._regex.finditer(text):
-            for info in self._resolve(match.group(0)):
-                counts[info] += 1
+        lowered = text.lower()
+        found: list[tuple[int, int, int, str]] = []
+        for rank, (first_word, pattern) in enumerate(self._ranked):
+            if first_word in lowered:
+                found += [(m.start(), rank, m.end(), m.group(0)) for m in pattern.finditer(text)]
+        # leftmost match wins, the longest term at one position, no overlaps: what one
+        # alternation of all terms (longest first) would have found
+        position = 0
+        for start, _rank, end, surface in sorted(found):
+            if start >= position:
+                position = end
+                for info in self._resolve(surface):
+                    counts[info] += 1
         return counts
 
 
