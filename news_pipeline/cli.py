@@ -66,7 +66,7 @@ def _instance(data_dir: Path):
 
 
 def run(first: date, last: date, sources: Path | None, data_dir: Path | None) -> int:
-    """Materialize each day in turn; return the process exit code."""
+    """Materialize the days in runs of up to a week; return the process exit code."""
     if last < first:
         print(f"error: --to {last} is before --date {first}", file=sys.stderr)
         return 2
@@ -99,22 +99,38 @@ def run(first: date, last: date, sources: Path | None, data_dir: Path | None) ->
 
     job = defs.resolve_job_def("daily_report_job")
     instance = _instance(data_dir)
-    for key in keys:
-        print(f"[{key}] materializing raw_articles -> daily_report", flush=True)
+    # Up to a week of days per run, like the backfill policy: one run start-up per week
+    # instead of per day, and the days of a run are deduped in date order.
+    for start in range(0, len(keys), DAYS_PER_RUN):
+        chunk = keys[start : start + DAYS_PER_RUN]
+        label = chunk[0] if len(chunk) == 1 else f"{chunk[0]}..{chunk[-1]}"
+        print(f"[{label}] materializing raw_articles -> daily_report", flush=True)
         result = job.execute_in_process(
-            partition_key=key, instance=instance, raise_on_error=False, run_config=QUIET_LOGS
+            instance=instance,
+            raise_on_error=False,
+            run_config=QUIET_LOGS,
+            tags={
+                "dagster/asset_partition_range_start": chunk[0],
+                "dagster/asset_partition_range_end": chunk[-1],
+            },
         )
-        _print_progress(key, result)
-        report_dir = data_dir / "reports" / key
-        written = [report_dir / name for name in ("report.md", "report.html", "report.json")]
+        _print_progress(label, result)
+        written = [
+            data_dir / "reports" / key / name
+            for key in chunk
+            for name in ("report.md", "report.html", "report.json")
+        ]
         if not result.success or not all(path.exists() for path in written):
-            print(f"error: {key}: {_failure_reason(result)} (run {result.run_id})", file=sys.stderr)
+            print(
+                f"error: {label}: {_failure_reason(result)} (run {result.run_id})", file=sys.stderr
+            )
             return 1
         for path in written:
-            print(f"[{key}] report: {path}", flush=True)
+            print(f"[{path.parent.name}] report: {path}", flush=True)
     return 0
 
 
+DAYS_PER_RUN = 7
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 

@@ -26,17 +26,22 @@ def _run_cli(*args: str, env_extra: dict[str, str] | None = None) -> subprocess.
 
 
 def test_run_writes_reports_and_records_the_run_in_the_instance(tmp_path: Path) -> None:
-    completed = _run_cli("run", "--date", "2026-02-14", "--data-dir", str(tmp_path))
+    completed = _run_cli(
+        "run", "--date", "2026-02-14", "--to", "2026-02-15", "--data-dir", str(tmp_path)
+    )
     assert completed.returncode == 0, completed.stderr[-3000:]
-    report_dir = tmp_path / "reports" / "2026-02-14"
-    for name in ("report.md", "report.html", "report.json"):
-        assert f"report: {report_dir / name}" in completed.stdout
-        assert (report_dir / name).stat().st_size > 0
+    for day in ("2026-02-14", "2026-02-15"):
+        report_dir = tmp_path / "reports" / day
+        for name in ("report.md", "report.html", "report.json"):
+            assert f"report: {report_dir / name}" in completed.stdout
+            assert (report_dir / name).stat().st_size > 0
     for stage in ("raw_articles", "cleaned_articles", "deduped_stories", "daily_report"):
         assert stage in completed.stdout
     instance = DagsterInstance.from_config(str(tmp_path / "dagster_home"))
     runs = instance.get_runs()
-    assert len(runs) == 1 and runs[0].tags.get("dagster/partition") == "2026-02-14"
+    assert len(runs) == 1
+    assert runs[0].tags.get("dagster/asset_partition_range_start") == "2026-02-14"
+    assert runs[0].tags.get("dagster/asset_partition_range_end") == "2026-02-15"
 
 
 def test_invalid_sources_file_fails_with_one_line_naming_the_field(tmp_path: Path) -> None:
