@@ -6,7 +6,8 @@ three links: the same text (``same_text``: letters, digits and CJK characters eq
 MinHash LSH near-duplicates over character 5-grams for CJK and word 3-grams for Latin text
 (``near_duplicate``: syndicated copies with other boilerplate), and a same-event link for
 reports written in other words (``same_event``: shared rare anchors such as "Qwen3.5",
-"397B" = "3970亿", a proper name, plus overlapping titles). Links are unioned into stories;
+"397B" = "3970亿", a proper name, plus overlapping titles; the capitals of a Title Case
+headline name nothing). Links are unioned into stories;
 the lead is the member with the highest source weight, then the longest text, then the
 earliest time. Shingling, banding and pair scoring are vectorised (numpy, polars, rensa).
 
@@ -57,7 +58,7 @@ SIGNATURE_COLUMN = "minhash_signature"
 TERMS_COLUMN = "fingerprint_terms"
 VERSION_COLUMN = "fingerprint_version"
 # bump when shingling, hashing or term extraction changes: stored fingerprints are then redone
-FINGERPRINT_ALGORITHM = "fp1"
+FINGERPRINT_ALGORITHM = "fp2"
 
 _CHUNK_DOCS = 256  # small chunks keep numpy temporaries in cache (2x faster than 4096)
 
@@ -112,8 +113,9 @@ class DedupeSettings(BaseModel):
     )
     same_event_title_similarity: float = Field(
         0.5,
-        description="Title similarity that needs just one shared anchor, for near-identical "
-        "headlines; every value from 0.3 up (even 'never') scores the same on the set.",
+        description="Title similarity that needs just one shared anchor (or capitalised word "
+        "of two Title Case headlines), for near-identical headlines; every value from 0.3 "
+        "up (even 'never') scores the same on the set.",
     )
     same_event_strong_anchors: int = Field(
         4,
@@ -131,6 +133,13 @@ class DedupeSettings(BaseModel):
         description="Anchors held by more documents of the pool (today plus the lookback) "
         "link nothing: they are generic (e:openai on a busy week) and would only cost pairs. "
         "200 keeps a hot story's anchors (50 reports of Qwen3.5) usable.",
+    )
+    max_headline_word_documents: int = Field(
+        50,
+        description="max_term_documents for h: words (capitalised words of Title Case "
+        "headlines), which only back a near-identical headline. 10k synthetic articles: 50 "
+        "scores as 200 (pairwise F1 0.992) with a smaller pair join (peak memory 813 MiB, "
+        "1.3 GiB at 200).",
     )
     novelty_min_new_facts: int = Field(
         2,
@@ -395,11 +404,17 @@ _LATIN_TOKEN_PATTERN = (
     r"|[a-z]+(?:[0-9]|[-.][0-9])[A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*"
 )
 # a number, then an optional unit; (?-u:\b) lets "397B参数" end the unit at the CJK character
+# and keeps the digits of a name ("Quirapra7b") from being read as a number
 _NUMBER_PATTERN = (
-    r"\d+(?:[.,]\d+)*\s?(?:%|万亿|亿|万|千|百|"
+    r"(?-u:\b)\d+(?:[.,]\d+)*\s?(?:%|万亿|亿|万|千|百|"
     r"(?i:trillion|billion|million|thousand|bn|[kmbt])(?-u:\b))?"
 )
 _UNIT_PATTERN = r"(%|万亿|亿|万|千|百|trillion|billion|million|thousand|bn|[kmbt])$"
+# a headline word with one capital and no digit: a name in running text, any word in a
+# Title Case headline
+_TITLE_CASE_WORD_PATTERN = r"^[A-Z][a-z]+(?:['’]s)?[,:;!?]*$"
+_TITLE_CASE_MIN_WORDS = 3
+_TITLE_CASE_SHARE = 0.75  # capitalised share of a headline's words of 4+ letters
 _CJK_RUN_PATTERN = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
 _LATIN_WORD_PATTERN = r"[a-z][a-z0-9]+"
 _UNIT_SCALE = {
@@ -454,6 +469,7 @@ ENTITY_ALIASES: dict[str, str] = {
     "阿里巴巴": "alibaba",
     "阿里": "alibaba",
     "通义": "alibaba",
+    "通义千问": "qwen",
     "千问": "qwen",
     "豆包": "doubao",
     "腾讯": "tencent",
@@ -618,7 +634,9 @@ def fingerprint_terms(
 
     Anchors are rare, language-neutral facts: numbers with units (n:, p:), versioned names
     (i:qwen3.5, i:gpt-5.2), capitalised proper names (e:deepseek) and the English names of
-    Chinese actors (字节跳动 -> e:bytedance)."""
+    Chinese actors (字节跳动 -> e:bytedance). The plain capitalised words of a Title Case
+    headline are h: headline words instead: read as names, any two such headlines sharing
+    two words linked (10k synthetic articles: pairwise precision 0.348 -> 0.992)."""
     base = pl.DataFrame(
         {"title": titles, "text": texts}, schema={"title": pl.String, "text": pl.String}
     ).select(
@@ -630,17 +648,49 @@ def fingerprint_terms(
     )
     # the lead ends before a Latin word the cut would split ("Paramount" -> "Paramo")
     lead = pl.col("text").str.slice(0, lead_chars).str.replace(r"[A-Za-z0-9.-]+$", "")
+    # In a Title Case headline ("Court Blocks Inference Deal") capitals mark no names: its
+    # plain capitalised words leave the anchor sources (names it carries are found again in
+    # the text) and become h: headline words, which only back a near-identical headline.
+    # Words with a digit or an inner capital (GPT-5, OpenAI) stay anchors.
+    words = pl.col("title").str.split(" ")
+    plain = pl.element().str.contains(_TITLE_CASE_WORD_PATTERN)
+    capitalised = words.list.eval(plain.sum()).list.first()
+    long_words = words.list.eval(pl.element().str.contains(r"^[A-Za-z][a-z]{3,}").sum())
+    title_case = (capitalised >= _TITLE_CASE_MIN_WORDS) & (
+        capitalised >= _TITLE_CASE_SHARE * long_words.list.first()
+    )
+    base = base.with_columns(title_case.fill_null(False).alias("title_case"))
+    anchor_title = (
+        pl.when(pl.col("title_case"))
+        .then(
+            words.list.eval(pl.when(plain).then(pl.lit(";")).otherwise(pl.element())).list.join(" ")
+        )
+        .otherwise(pl.col("title"))
+    )
+    headline_words = (
+        base.filter(pl.col("title_case"))
+        .select("doc", pl.col("title").str.split(" ").alias("word"))
+        .explode("word")
+        .filter(pl.col("word").str.contains(_TITLE_CASE_WORD_PATTERN))
+        .select(
+            "doc",
+            ("a:h:" + pl.col("word").str.extract(r"^([A-Za-z]+)", 1).str.to_lowercase()).alias(
+                "term"
+            ),
+        )
+        .filter(~pl.col("term").str.slice(4).is_in(list(GENERIC_NAME_WORDS)))
+    )
     sources = pl.concat(
         [
             base.select(
                 "doc",
                 pl.lit("a:").alias("prefix"),
-                (pl.col("title") + "\n" + lead).alias("source"),
+                (anchor_title + "\n" + lead).alias("source"),
             ),
             base.select(
                 "doc",
                 pl.lit("f:").alias("prefix"),
-                (pl.col("title") + "\n" + pl.col("text")).alias("source"),
+                (anchor_title + "\n" + pl.col("text")).alias("source"),
             ),
         ]
     )
@@ -672,7 +722,8 @@ def fingerprint_terms(
             _number_anchors(extracted(_NUMBER_PATTERN)),
         ]
     ).select("doc", (pl.col("prefix") + pl.col("anchor")).alias("term"))
-    terms = pl.concat([_title_tokens(base.select("doc", "title")), anchors]).unique()
+    terms = pl.concat([_title_tokens(base.select("doc", "title")), anchors, headline_words])
+    terms = terms.unique()
     grouped = terms.group_by("doc").agg(pl.col("term").sort())
     return (
         base.select("doc")
@@ -698,15 +749,22 @@ def same_event_pairs(terms: pl.Series, first_count: int, settings: DedupeSetting
     anchors = rows.filter(pl.col("term").str.starts_with("a:"))
     frequent = anchors.group_by("term").agg(pl.len().alias("df"))
     anchors = anchors.join(
-        frequent.filter(pl.col("df") <= settings.max_term_documents).select("term"), on="term"
+        frequent.filter(
+            pl.col("df")
+            <= pl.when(pl.col("term").str.starts_with("a:h:"))
+            .then(settings.max_headline_word_documents)
+            .otherwise(settings.max_term_documents)
+        ).select("term"),
+        on="term",
     )
-    strong = ~pl.col("term").str.starts_with("a:e:")
+    headline = pl.col("term").str.starts_with("a:h:")
+    strong = ~pl.col("term").str.starts_with("a:e:") & ~headline
     shared = (
         anchors.filter(pl.col("doc") < first_count)
         .join(anchors.rename({"doc": "b"}), on="term")
         .filter(pl.col("doc") < pl.col("b"))
         .group_by(pl.col("doc").alias("a"), "b")
-        .agg(pl.len().alias("anchors"), strong.sum().alias("strong"))
+        .agg((~headline).sum().alias("anchors"), strong.sum().alias("strong"))
     )
     if shared.height == 0:
         return empty
@@ -738,6 +796,7 @@ def same_event_pairs(terms: pl.Series, first_count: int, settings: DedupeSetting
             (anchor_count >= settings.same_event_min_anchors)
             & (title_similarity >= settings.same_event_min_title_similarity)
         )
+        # a candidate shares an anchor or a headline word
         | (title_similarity >= settings.same_event_title_similarity)
         | (anchor_count >= settings.same_event_strong_anchors)
         | (
@@ -1140,7 +1199,7 @@ def _seen_before(
             schema={"component": pl.Int64, "term": pl.List(pl.String)},
         )
         .explode("term")
-        .filter(pl.col("term").str.starts_with("a:"))
+        .filter(pl.col("term").str.starts_with("a:") & ~pl.col("term").str.starts_with("a:h:"))
         .select("component", pl.col("term").str.slice(2).alias("fact"))
         .unique()
     )
