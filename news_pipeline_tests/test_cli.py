@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import duckdb
 from dagster import DagsterInstance
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,3 +77,68 @@ def test_environment_variables_choose_sources_and_data_dir(tmp_path: Path) -> No
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert (data_dir / "reports" / "2026-02-15" / "report.json").exists()
+
+
+def _row_counts(data_dir: Path, day: str) -> dict[str, int]:
+    tables = ["raw_articles", "cleaned_articles", "deduped_stories", "categorized_items"]
+    with duckdb.connect(str(data_dir / "news.duckdb"), read_only=True) as connection:
+        return {
+            table: connection.execute(
+                f"select count(*) from main.{table} where partition_date = ?", [day]
+            ).fetchone()[0]
+            for table in tables
+        }
+
+
+def _raw_articles_started(home: Path) -> bool:
+    if not (home / "history").exists():
+        return False
+    instance = DagsterInstance.from_config(str(home))
+    try:
+        return any(
+            record.dagster_event is not None
+            and record.dagster_event.event_type_value == "STEP_START"
+            and record.step_key == "raw_articles"
+            for run in instance.get_runs()
+            for record in instance.all_logs(run.run_id)
+        )
+    finally:
+        instance.dispose()
+
+
+def test_a_run_killed_during_raw_articles_is_completed_by_the_next_one(tmp_path: Path) -> None:
+    day = "2026-02-15"
+    clean, killed = tmp_path / "clean", tmp_path / "killed"
+    assert _run_cli("run", "--date", day, "--data-dir", str(clean)).returncode == 0
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWS_PIPELINE_", "DAGSTER_"))}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "news_pipeline.cli",
+            "run",
+            "--date",
+            day,
+            "--data-dir",
+            str(killed),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not _raw_articles_started(killed / "dagster_home"):
+            assert process.poll() is None, "the run ended before raw_articles started"
+            assert time.monotonic() < deadline, "raw_articles never started"
+            time.sleep(0.1)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait(timeout=60)
+    assert not (killed / "reports" / day / "report.json").exists()
+
+    completed = _run_cli("run", "--date", day, "--data-dir", str(killed))
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert _row_counts(killed, day) == _row_counts(clean, day)
