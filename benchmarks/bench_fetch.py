@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import resource
+import tempfile
 import threading
 import time
 from datetime import UTC, date, datetime
@@ -21,6 +22,7 @@ from multiprocessing.synchronize import Event as EventType
 import polars as pl
 import psutil
 
+from news_pipeline.body_store import BodyStore
 from news_pipeline.fetch import FetchSettings, collect_raw_articles, source_summary
 from news_pipeline.schema import DayWindow
 from news_pipeline.sources import SourcesConfig
@@ -115,9 +117,14 @@ def main() -> None:
         settings = FetchSettings(**overrides)
         rss_before = psutil.Process().memory_info().rss
         started = time.perf_counter()
-        raw = collect_raw_articles(
-            sources, WINDOW, settings, now=datetime(2026, 2, 14, 6, tzinfo=UTC)
-        )
+        with tempfile.TemporaryDirectory(prefix="bench-fetch-bodies-") as bodies_dir:
+            raw = collect_raw_articles(
+                sources,
+                WINDOW,
+                settings,
+                BodyStore(bodies_dir),
+                now=datetime(2026, 2, 14, 6, tzinfo=UTC),
+            )
         seconds = time.perf_counter() - started
     finally:
         stop.set()

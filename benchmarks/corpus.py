@@ -13,8 +13,9 @@ text is drawn from jieba's packaged word-frequency dictionary, English from a wo
 below; names and numbers come from the seed reports' facts. Some Chinese sites serve GBK.
 
 Generated corpora are cached as Parquet under `corpus_cache_dir()` (a temp directory by
-default, never inside the repository): `raw-<tag>.parquet` (RAW_ARTICLES_SCHEMA, zstd
-bodies) and `truth-<tag>.parquet` (story labels and the article text as written).
+default, never inside the repository): `raw-<tag>.parquet` (RAW_ARTICLES_SCHEMA),
+`truth-<tag>.parquet` (story labels and the article text as written) and the pages in the
+body store `bodies/` beside them, as the fetching asset would have left them.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import multiprocessing
 import os
 import random
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -36,8 +37,8 @@ from pathlib import Path
 import jieba
 import polars as pl
 import pyarrow.parquet as pq
-import zstandard
 
+from news_pipeline.body_store import BodyStore
 from news_pipeline.schema import (
     CLEANED_ARTICLES_SCHEMA,
     RAW_ARTICLES_SCHEMA,
@@ -47,7 +48,8 @@ from news_pipeline.schema import (
     DayWindow,
 )
 
-GENERATOR_VERSION = 1
+# 2: bodies live in a BodyStore, raw frames carry only their content hash.
+GENERATOR_VERSION = 2
 DEFAULT_SEED = 20260215
 PARTITION_DAY = date(2026, 2, 15)
 TIMEZONE = "Asia/Shanghai"
@@ -220,6 +222,10 @@ class CorpusFiles:
     truth_path: Path
     size: int
     seed: int
+
+    @property
+    def bodies(self) -> BodyStore:
+        return BodyStore(self.raw_path.parent / "bodies")
 
 
 # ---- vocabularies ------------------------------------------------------------------------------
@@ -735,10 +741,10 @@ def feed_rows(seed: int) -> list[dict[str, object]]:
 
 
 def generate_chunk(
-    plans: Sequence[ArticlePlan], seed: int, pages: bool = True
+    plans: Sequence[ArticlePlan], seed: int, bodies: BodyStore | None
 ) -> tuple[pl.DataFrame | None, pl.DataFrame]:
-    """raw_articles rows (None without pages) and truth rows for some planned articles."""
-    compressor = zstandard.ZstdCompressor(level=3)
+    """raw_articles rows and truth rows for some planned articles; the pages go to `bodies`.
+    Without a body store no pages are rendered and the raw frame is None."""
     fetched = DayWindow(PARTITION_DAY, TIMEZONE).end_utc + timedelta(hours=1)
     raw_rows: list[dict[str, object]] = []
     truth_rows: list[dict[str, object]] = []
@@ -761,7 +767,7 @@ def generate_chunk(
                 "text": text,
             }
         )
-        if not pages:
+        if bodies is None:
             continue
         body = render_page(plan, title, text, seed)
         summary = text.split("\n", 1)[0][:120]
@@ -788,11 +794,10 @@ def generate_chunk(
                 "fetched_at": fetched,
                 "elapsed_ms": 80.0,
                 "from_cache": False,
-                "content_hash": _sha256(body),
-                "body_zstd": compressor.compress(body),
+                "content_hash": bodies.put(body),
             }
         )
-    raw = pl.DataFrame(raw_rows, schema=RAW_ARTICLES_SCHEMA) if pages else None
+    raw = pl.DataFrame(raw_rows, schema=RAW_ARTICLES_SCHEMA) if bodies is not None else None
     return raw, pl.DataFrame(truth_rows, schema=TRUTH_SCHEMA)
 
 
@@ -818,10 +823,10 @@ def _sha256(body: bytes) -> str:
 
 
 def _generate_chunk_job(
-    job: tuple[Sequence[ArticlePlan], int, bool],
+    job: tuple[Sequence[ArticlePlan], int, str | None],
 ) -> tuple[bytes | None, bytes]:
-    plans, seed, pages = job
-    raw, truth = generate_chunk(plans, seed, pages)
+    plans, seed, bodies_root = job
+    raw, truth = generate_chunk(plans, seed, BodyStore(bodies_root) if bodies_root else None)
     return (None if raw is None else _to_ipc(raw)), _to_ipc(truth)
 
 
@@ -868,8 +873,10 @@ def ensure_corpus(
     if files.truth_path.exists() and (files.raw_path.exists() or not pages):
         return files
     plans = plan_corpus(size, seed)
+    bodies_root = str(files.bodies.root) if pages else None
     jobs = [
-        (plans[i : i + GENERATION_CHUNK], seed, pages) for i in range(0, size, GENERATION_CHUNK)
+        (plans[i : i + GENERATION_CHUNK], seed, bodies_root)
+        for i in range(0, size, GENERATION_CHUNK)
     ]
     partial_raw = files.raw_path.with_suffix(".partial")
     partial_truth = files.truth_path.with_suffix(".partial")
@@ -900,13 +907,6 @@ def ensure_corpus(
 
 def read_raw(files: CorpusFiles) -> pl.DataFrame:
     return pl.read_parquet(files.raw_path)
-
-
-def iter_raw_batches(files: CorpusFiles, rows: int) -> Iterator[pl.DataFrame]:
-    """The raw frame in slices of about `rows` rows, never all bodies at once."""
-    parquet = pq.ParquetFile(files.raw_path)
-    for batch in parquet.iter_batches(batch_size=rows):
-        yield pl.from_arrow(batch)  # type: ignore[misc]
 
 
 def read_truth(files: CorpusFiles) -> pl.DataFrame:

@@ -31,6 +31,7 @@ from dagster._core.storage.tags import (
 
 from benchmarks import corpus
 from news_pipeline.assets import all_asset_checks, all_assets, daily_partitions
+from news_pipeline.body_store import BodyStore
 from news_pipeline.definitions import build_resources
 
 DOWNSTREAM = ("cleaned_articles", "deduped_stories", "categorized_items", "daily_report")
@@ -76,8 +77,12 @@ def _run(
     )
 
 
-def seed_raw_partitions(data_dir: Path, frames: Mapping[date, FrameSource]) -> None:
-    """Store raw_articles for consecutive days in one run of a stand-in asset."""
+def seed_raw_partitions(
+    data_dir: Path, frames: Mapping[date, FrameSource], bodies: BodyStore | None = None
+) -> None:
+    """Store raw_articles for consecutive days in one run of a stand-in asset. `bodies`, the
+    store the frames' pages are in, becomes the data dir's body store (a symlink) unless the
+    frames wrote their pages there themselves."""
 
     @asset(
         name="raw_articles",
@@ -92,6 +97,8 @@ def seed_raw_partitions(data_dir: Path, frames: Mapping[date, FrameSource]) -> N
         return pl.concat(parts)
 
     data_dir.mkdir(parents=True, exist_ok=True)
+    if bodies is not None:
+        (data_dir / "bodies").symlink_to(bodies.root.resolve(), target_is_directory=True)
     keys = [day.isoformat() for day in sorted(frames)]
     _run([raw_articles_stand_in], data_dir, instance_for(data_dir), keys)
 
@@ -166,10 +173,11 @@ def materialize_downstream(
     }
 
 
-def demo_size_day(day: date, items: int) -> pl.DataFrame:
+def demo_size_day(day: date, items: int, bodies: BodyStore) -> pl.DataFrame:
     """A raw_articles partition of `items` generated pages (plus the feed rows) for `day`."""
     seed = corpus.DEFAULT_SEED + day.toordinal()
-    raw, _truth = corpus.generate_chunk(corpus.plan_corpus(items, seed), seed)
+    raw, _truth = corpus.generate_chunk(corpus.plan_corpus(items, seed), seed, bodies)
+    assert raw is not None
     feeds = pl.DataFrame(corpus.feed_rows(seed), schema=raw.schema)
     shift = timedelta(days=(day - corpus.PARTITION_DAY).days)
     return pl.concat([feeds, raw]).with_columns(
@@ -181,7 +189,8 @@ def demo_size_day(day: date, items: int) -> pl.DataFrame:
 
 def backfill(data_dir: Path, days: Sequence[date], items_per_day: int, mode: str) -> dict[str, Any]:
     """Seed `days` of demo-size raw partitions, then time the downstream backfill."""
-    frames = {day: (lambda day=day: demo_size_day(day, items_per_day)) for day in days}
+    bodies = BodyStore(data_dir / "bodies")
+    frames = {day: (lambda day=day: demo_size_day(day, items_per_day, bodies)) for day in days}
     seed_raw_partitions(data_dir, frames)
     keys = [day.isoformat() for day in days]
     return {

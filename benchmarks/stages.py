@@ -119,7 +119,7 @@ def step_extract(job: dict[str, Any]) -> dict[str, Any]:
     rules = load_boilerplate_rules()
     workers = job.get("workers") or os.cpu_count() or 1
     with Clock() as clock:
-        cleaned = clean_articles(raw, rules=rules, workers=workers)
+        cleaned = clean_articles(raw, files.bodies, rules=rules, workers=workers)
     truth = corpus.read_truth(files)
     items = cleaned.filter(pl.col("record_kind") == "item")
     exact = items.join(truth.select("url", "text"), on="url", suffix="_truth").filter(
@@ -138,12 +138,10 @@ def step_extract_baseline(job: dict[str, Any]) -> dict[str, Any]:
     pages are decompressed before the clock starts."""
     import trafilatura
 
-    from news_pipeline.extract import decompress_body
-
     files = _files(job)
     raw = corpus.read_raw(files).filter(pl.col("record_kind") == "item")
     sample = raw.head(job.get("sample") or raw.height)
-    pages = [decompress_body(body) for body in sample.get_column("body_zstd")]
+    pages = [files.bodies.get(content_hash) for content_hash in sample["content_hash"]]
     del raw
     with Clock() as clock:
         extracted = [trafilatura.extract(page) for page in pages]
@@ -238,7 +236,9 @@ def step_dagster_seed(job: dict[str, Any]) -> dict[str, Any]:
 
     files = _files(job)
     with Clock() as clock:
-        seed_raw_partitions(Path(job["data_dir"]), {corpus.PARTITION_DAY: files.raw_path})
+        seed_raw_partitions(
+            Path(job["data_dir"]), {corpus.PARTITION_DAY: files.raw_path}, files.bodies
+        )
     return {"items": files.size, **clock.fields()}
 
 

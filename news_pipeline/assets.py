@@ -119,7 +119,7 @@ def _count(frame: pl.DataFrame, predicate: pl.Expr) -> int:
         "Every item the sources list for the day, fetched over HTTP: one row per feed fetch "
         "and per listed item, with its status (ok, http_error, timeout, too_large, blocked, "
         "not_html, parse_error, out_of_window, fetch_error), HTTP metadata and the "
-        "zstd-compressed raw body."
+        "content hash of the body, which is kept in the data directory's body store."
     ),
 )
 def raw_articles(
@@ -133,7 +133,11 @@ def raw_articles(
     with sources.open() as config:
         for window in _windows(context, config.timezone):
             frame = collect_raw_articles(
-                config, window, http_client.settings(), cache=output_location.http_cache()
+                config,
+                window,
+                http_client.settings(),
+                output_location.body_store(),
+                cache=output_location.http_cache(),
             )
             frames.append(frame)
             context.log.info(
@@ -211,11 +215,17 @@ def raw_articles_every_source_answered(raw_articles: pl.DataFrame) -> AssetCheck
     ),
 )
 def cleaned_articles(
-    context: AssetExecutionContext, raw_articles: pl.DataFrame, editorial: EditorialResource
+    raw_articles: pl.DataFrame,
+    editorial: EditorialResource,
+    output_location: OutputLocationResource,
 ) -> Output[pl.DataFrame]:
     started = time.perf_counter()
-    raw = schema.conform(raw_articles, schema.RAW_ARTICLES_SCHEMA)
-    cleaned = clean_articles(raw, rules=load_boilerplate_rules(), workers=editorial.workers())
+    cleaned = clean_articles(
+        raw_articles,
+        output_location.body_store(),
+        rules=load_boilerplate_rules(),
+        workers=editorial.workers(),
+    )
     items = cleaned.filter(pl.col("record_kind") == schema.RECORD_ITEM)
     return Output(
         cleaned,

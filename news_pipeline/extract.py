@@ -4,8 +4,9 @@ One output row per raw row (architecture.md "Row flow"): feed rows pass through 
 reaches the report, failed fetches carry their reason, and items whose page and feed both
 yield nothing are excluded as `no_text`. Decoding is done here rather than by trafilatura
 because trafilatura ignores `<meta charset>` (a GBK page without a header charset would
-otherwise come out as mojibake). Extraction runs in a process pool over chunks of compressed
-bodies, so a large partition is never pickled or held decompressed as a whole.
+otherwise come out as mojibake). Extraction runs in a process pool over chunks of tasks that
+name their body's file in the BodyStore: each worker reads only the page it is working on,
+so a large partition is never pickled or held in memory as a whole.
 """
 
 from __future__ import annotations
@@ -28,11 +29,11 @@ import charset_normalizer
 import polars as pl
 import trafilatura
 import yaml
-import zstandard
 from htmldate import find_date
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
 
+from news_pipeline.body_store import BodyMissingError, BodyStore, read_body
 from news_pipeline.schema import (
     CLEANED_ARTICLES_SCHEMA,
     RAW_ARTICLES_SCHEMA,
@@ -288,11 +289,6 @@ def decode_html(body: bytes, declared_charset: str | None = None) -> tuple[str, 
     return body.decode(fallback, errors="replace"), fallback
 
 
-def decompress_body(body_zstd: bytes) -> bytes:
-    """zstd frames written by streaming compressors carry no content size: use a stream."""
-    return zstandard.ZstdDecompressor().decompressobj().decompress(body_zstd)
-
-
 # ---- text normalisation -----------------------------------------------------------------
 
 
@@ -438,10 +434,11 @@ def detect_script(text: str) -> str | None:
 
 
 class PageTask(NamedTuple):
-    """What a worker needs for one ok item row: the compressed body and small hints."""
+    """What a worker needs for one ok item row: where its body is stored and small hints.
+    The worker reads the body itself, so no page crosses the process boundary."""
 
     index: int
-    body_zstd: bytes | None
+    body_path: str | None
     declared_charset: str | None
     url: str | None
     final_url: str | None
@@ -568,11 +565,14 @@ def process_page(task: PageTask, rules: BoilerplateRules) -> PageResult:
     metadata: dict[str, Any] = {}
     page_problem: str | None = None
     canonical: str | None = None
-    if task.body_zstd:
+    if task.body_path:
         try:
-            html, _codec = decode_html(decompress_body(task.body_zstd), task.declared_charset)
+            html, _codec = decode_html(read_body(task.body_path), task.declared_charset)
             canonical = canonical_link(html, base_url)
             metadata = _extract_document(html, base_url, task.wants_page_date)
+        except BodyMissingError as error:
+            page_problem = str(error)
+            logger.warning("%s %s: %s", task.source, task.url, page_problem)
         except Exception as error:  # a broken page must not break the partition
             page_problem = f"extraction failed: {type(error).__name__}: {error}"
             logger.warning("%s %s: %s", task.source, task.url, page_problem)
@@ -639,8 +639,8 @@ def process_page(task: PageTask, rules: BoilerplateRules) -> PageResult:
 
 _worker_rules: BoilerplateRules | None = None
 MAX_CHUNK_PAGES = 32
-# Rows of raw_articles turned into tasks at once: bounds the page bodies copied out of the
-# frame (about 40 KB compressed each) while the pool stays busy.
+# Rows of raw_articles turned into tasks at once: bounds the results in flight while the
+# pool stays busy.
 BATCH_ROWS = 2000
 
 
@@ -663,8 +663,8 @@ def _chunks(tasks: list[PageTask], size: int) -> Iterator[list[PageTask]]:
 class PageRunner:
     """Runs page tasks, in this process or in one pool kept for a whole partition.
 
-    Bodies travel compressed and are decompressed inside the workers; a batch's results
-    come back as soon as its chunks are done, so the caller holds one batch at a time.
+    Workers read their pages from the body store; a batch's results come back as soon as
+    its chunks are done, so the caller holds one batch at a time.
     """
 
     def __init__(self, rules: BoilerplateRules, workers: int) -> None:
@@ -730,39 +730,32 @@ _RESULT_COLUMNS = (
 
 
 def clean_articles(
-    raw: pl.DataFrame, rules: BoilerplateRules | None = None, workers: int = 1
+    raw: pl.DataFrame,
+    bodies: BodyStore,
+    rules: BoilerplateRules | None = None,
+    workers: int = 1,
 ) -> pl.DataFrame:
-    """raw_articles -> cleaned_articles, one row per raw row, in input order."""
+    """raw_articles -> cleaned_articles, one row per raw row, in input order.
+
+    Rows go to the workers in batches with one process pool for all of them, so only a
+    batch's results are in flight; the bodies are read from `bodies` inside the workers.
+    """
     if raw.width == 0 or raw.height == 0:
         return empty_frame(CLEANED_ARTICLES_SCHEMA)
-    batches = (raw.slice(start, BATCH_ROWS) for start in range(0, raw.height, BATCH_ROWS))
-    return clean_article_batches(batches, rules, workers)
-
-
-def clean_article_batches(
-    batches: Iterable[pl.DataFrame], rules: BoilerplateRules | None = None, workers: int = 1
-) -> pl.DataFrame:
-    """clean_articles over raw_articles delivered in batches (e.g. read from DuckDB piece by
-    piece), with one process pool for all of them: only one batch's compressed bodies are
-    in memory at a time, and the result holds no bodies."""
+    raw = conform(raw, RAW_ARTICLES_SCHEMA)
     rules = rules or load_boilerplate_rules()
-    outputs: list[pl.DataFrame] = []
     with PageRunner(rules, workers) as runner:
-        for batch in batches:
-            if batch.width == 0 or batch.height == 0:
-                continue
-            outputs.append(_clean_batch(conform(batch, RAW_ARTICLES_SCHEMA), runner))
-    if not outputs:
-        return empty_frame(CLEANED_ARTICLES_SCHEMA)
+        outputs = [
+            _clean_batch(raw.slice(start, BATCH_ROWS), bodies, runner)
+            for start in range(0, raw.height, BATCH_ROWS)
+        ]
     return pl.concat(outputs)
 
 
-def _clean_batch(raw: pl.DataFrame, runner: PageRunner) -> pl.DataFrame:
-    hint_columns = [c for c in RAW_ARTICLES_SCHEMA if c != "body_zstd"]
+def _clean_batch(raw: pl.DataFrame, bodies: BodyStore, runner: PageRunner) -> pl.DataFrame:
     tasks: list[PageTask] = []
     derived: list[dict[str, Any]] = []
-    bodies = raw.get_column("body_zstd")
-    for index, row in enumerate(raw.select(hint_columns).iter_rows(named=True)):
+    for index, row in enumerate(raw.iter_rows(named=True)):
         is_feed = row["record_kind"] == RECORD_FEED
         entry: dict[str, Any] = dict.fromkeys(_RESULT_COLUMNS)
         entry["article_id"] = article_id(row["source"], row["url"] or row["feed_url"])
@@ -778,7 +771,9 @@ def _clean_batch(raw: pl.DataFrame, runner: PageRunner) -> pl.DataFrame:
             tasks.append(
                 PageTask(
                     index=index,
-                    body_zstd=bodies[index],
+                    body_path=(
+                        str(bodies.path_for(row["content_hash"])) if row["content_hash"] else None
+                    ),
                     declared_charset=row["declared_charset"],
                     url=row["url"],
                     final_url=row["final_url"],
@@ -807,7 +802,7 @@ def _clean_batch(raw: pl.DataFrame, runner: PageRunner) -> pl.DataFrame:
             "page_published_at": pl.Datetime("us"),
         },
     )
-    combined = pl.concat([raw.drop("body_zstd"), computed], how="horizontal")
+    combined = pl.concat([raw, computed], how="horizontal")
     use_page_date = pl.col("published_at").is_null() & pl.col("page_published_at").is_not_null()
     return combined.with_columns(
         published_at_source=pl.when(use_page_date)

@@ -2,17 +2,17 @@
 
 `collect_raw_articles` turns a sources file and a day window into RAW_ARTICLES_SCHEMA rows:
 one `feed` row per listing fetched and one `item` row per listed item, each with a status
-from schema.py. No source can take the run down (every failure becomes a row), no body can
-exhaust memory (bodies are capped while streaming, after decompression), and nothing is
-fetched that should not be (http/https only, address policy checked on every redirect hop
-against the resolved IPs, robots.txt honoured).
+from schema.py; the bodies go to the BodyStore as they arrive. No source can take the run
+down (every failure becomes a row), no body can exhaust memory (bodies are capped while
+streaming, after decompression), and nothing is fetched that should not be (http/https
+only, address policy checked on every redirect hop against the resolved IPs, robots.txt
+honoured).
 """
 
 from __future__ import annotations
 
 import asyncio
 import codecs
-import hashlib
 import io
 import ipaddress
 import random
@@ -41,6 +41,7 @@ from charset_normalizer import from_bytes
 from pydantic import BaseModel, ConfigDict, Field
 
 from news_pipeline import schema
+from news_pipeline.body_store import BodyMissingError, BodyStore
 from news_pipeline.http_cache import CachedResponse, HttpCache
 from news_pipeline.schema import DayWindow
 from news_pipeline.sources import SourceConfig, SourcesConfig
@@ -442,6 +443,10 @@ class FetchResult:
     from_cache: bool = False
     fetched_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     elapsed_ms: float = 0.0
+    # Set once the body is in the BodyStore (which may then drop `body`).
+    content_hash: str | None = None
+    declared_charset: str | None = None
+    is_html: bool = False
 
 
 @dataclass
@@ -647,6 +652,7 @@ class Fetcher:
             zstandard.ZstdError,
             UnicodeError,
             ValueError,
+            BodyMissingError,
         ) as error:
             result.status = schema.STATUS_FETCH_ERROR
             result.error = f"{type(error).__name__}: {error}".rstrip(": ")
@@ -697,10 +703,10 @@ class Fetcher:
                 visited.add(target)
                 current = target
                 continue
-            if response.status_code == 304 and cached is not None:
+            if response.status_code == 304 and cached is not None and self.cache is not None:
                 result.status = schema.STATUS_OK
                 result.from_cache = True
-                result.body = zstandard.ZstdDecompressor().decompress(cached.body_zstd)
+                result.body = await asyncio.to_thread(self.cache.bodies.get, cached.content_hash)
                 result.content_type = result.content_type or cached.content_type
                 result.etag = result.etag or cached.etag
                 result.last_modified = result.last_modified or cached.last_modified
@@ -708,15 +714,15 @@ class Fetcher:
             if 200 <= response.status_code < 300:
                 result.status = schema.STATUS_OK
                 result.body = response.body or b""
-                if result.etag or result.last_modified:
+                if self.cache is not None and (result.etag or result.last_modified):
+                    content_hash = await asyncio.to_thread(self.cache.bodies.put, result.body)
                     self.fresh.append(
                         CachedResponse(
                             url=current,
                             etag=result.etag,
                             last_modified=result.last_modified,
                             content_type=result.content_type,
-                            content_hash=hashlib.sha256(result.body).hexdigest(),
-                            body_zstd=compress_body(result.body),
+                            content_hash=content_hash,
                         )
                     )
                 return
@@ -790,10 +796,6 @@ async def read_capped(response: httpx.Response, limit: int) -> bytes:
             if len(body) > limit:
                 raise _BodyTooLarge(f"body exceeds {limit} bytes (after decoding)")
     return bytes(body)
-
-
-def compress_body(body: bytes) -> bytes:
-    return zstandard.ZstdCompressor(level=3).compress(body)
 
 
 def make_transport(settings: FetchSettings, policy: AddressPolicy) -> httpx.AsyncHTTPTransport:
@@ -1152,14 +1154,17 @@ class _Collector:
         fetcher: Fetcher,
         sources: SourcesConfig,
         window: DayWindow,
+        bodies: BodyStore,
         now: datetime | None,
     ) -> None:
         self.fetcher = fetcher
+        self.bodies = bodies
         self.sources = sources
         self.window = window
         self.now = now
         self.timezone = ZoneInfo(window.timezone)
         self._pages: dict[str, asyncio.Task[FetchResult]] = {}
+        self._pages_in_memory = asyncio.Semaphore(fetcher.settings.max_concurrency)
 
     def _fetch_time(self, result: FetchResult) -> datetime:
         return self.now if self.now is not None else result.fetched_at
@@ -1177,8 +1182,18 @@ class _Collector:
             "from_cache": False,
         }
 
-    def _fill_fetch(self, row: dict[str, Any], result: FetchResult, keep_body: bool) -> None:
-        header_charset = charset_from_content_type(result.content_type)
+    async def _store_body(self, result: FetchResult) -> None:
+        """Put the body in the store and note what the rows need from it."""
+        if result.body is None or result.content_hash is not None:
+            return
+        result.content_hash = await asyncio.to_thread(self.bodies.put, result.body)
+        result.declared_charset = charset_from_content_type(
+            result.content_type
+        ) or declared_document_charset(result.body)
+        result.is_html = _looks_like_html(result.content_type, result.body)
+
+    async def _fill_fetch(self, row: dict[str, Any], result: FetchResult) -> None:
+        await self._store_body(result)
         row.update(
             status=result.status,
             error=result.error,
@@ -1190,12 +1205,9 @@ class _Collector:
             fetched_at=_naive_utc(self._fetch_time(result)),
             elapsed_ms=result.elapsed_ms,
             from_cache=result.from_cache,
+            declared_charset=result.declared_charset,
+            content_hash=result.content_hash,
         )
-        if result.body is not None:
-            row["declared_charset"] = header_charset or declared_document_charset(result.body)
-            row["content_hash"] = hashlib.sha256(result.body).hexdigest()
-            if keep_body:
-                row["body_zstd"] = compress_body(result.body)
 
     async def collect(self) -> list[dict[str, Any]]:
         await self.fetcher.load_cached([source.url for source in self.sources.sources])
@@ -1219,7 +1231,7 @@ class _Collector:
             return await self._list_sitemap(source, source.url, rows, depth=0)
         result = await self.fetcher.fetch(source.url)
         row = self._base_row(source, schema.RECORD_FEED, source.url)
-        self._fill_fetch(row, result, keep_body=True)
+        await self._fill_fetch(row, result)
         rows.append(row)
         if result.status != schema.STATUS_OK or result.body is None:
             return []
@@ -1239,7 +1251,7 @@ class _Collector:
         row = self._base_row(source, schema.RECORD_FEED, url)
         if result.status == schema.STATUS_OK and result.body and result.body[:2] == b"\x1f\x8b":
             result.body = _gunzip_capped(result.body, self.fetcher.settings.max_body_bytes, result)
-        self._fill_fetch(row, result, keep_body=True)
+        await self._fill_fetch(row, result)
         rows.append(row)
         if result.status != schema.STATUS_OK or result.body is None:
             return []
@@ -1275,9 +1287,19 @@ class _Collector:
         """Fetch a page once per call even when several sources list the same URL."""
         task = self._pages.get(url)
         if task is None:
-            task = asyncio.ensure_future(self.fetcher.fetch(url))
+            task = asyncio.ensure_future(self._fetch_and_store(url))
             self._pages[url] = task
         return await task
+
+    async def _fetch_and_store(self, url: str) -> FetchResult:
+        """The result kept for other listings of the URL holds the body's hash, not its
+        bytes, and a page counts against the concurrency limit until it is stored: a day's
+        pages are never all in memory at once, even when the disk is slower than the web."""
+        async with self._pages_in_memory:
+            result = await self.fetcher.fetch(url)
+            await self._store_body(result)
+        result.body = None
+        return result
 
     def _wants_page(self, item: ListedItem) -> bool:
         return item.published_at is None or self.window.contains(item.published_at)
@@ -1295,25 +1317,29 @@ class _Collector:
             row["status"] = schema.STATUS_OUT_OF_WINDOW
             return row
         result = await self._fetch_page(item.url)
-        self._fill_fetch(row, result, keep_body=True)
-        if result.status != schema.STATUS_OK or result.body is None:
+        await self._fill_fetch(row, result)
+        if result.status != schema.STATUS_OK or result.content_hash is None:
             return row
-        if not _looks_like_html(result.content_type, result.body):
+        if not result.is_html:
             row.update(
                 status=schema.STATUS_NOT_HTML,
                 error=f"content type {result.content_type or 'unknown'}",
-                body_zstd=None,
             )
             return row
         if item.published_at is None:
             fetch_time = self._fetch_time(result)
-            decoded = decode_document(result.body, charset_from_content_type(result.content_type))
-            found = await asyncio.to_thread(page_date, decoded.text, self.timezone, fetch_time)
+            found = await asyncio.to_thread(self._page_date, result, fetch_time)
             moment, how = (found, "page") if found is not None else (fetch_time, "fetch_time")
             row.update(published_at=_naive_utc(moment), published_at_source=how)
             if not self.window.contains(moment):
                 row["status"] = schema.STATUS_OUT_OF_WINDOW
         return row
+
+    def _page_date(self, result: FetchResult, fetch_time: datetime) -> datetime | None:
+        assert result.content_hash is not None
+        body = self.bodies.get(result.content_hash)
+        decoded = decode_document(body, charset_from_content_type(result.content_type))
+        return page_date(decoded.text, self.timezone, fetch_time)
 
 
 def _gunzip_capped(body: bytes, limit: int, result: FetchResult) -> bytes | None:
@@ -1364,6 +1390,7 @@ async def collect_raw_articles_async(
     sources: SourcesConfig,
     window: DayWindow,
     settings: FetchSettings,
+    bodies: BodyStore,
     cache: HttpCache | None = None,
     now: datetime | None = None,
 ) -> pl.DataFrame:
@@ -1371,7 +1398,7 @@ async def collect_raw_articles_async(
     policy = AddressPolicy(sources.allow_private_addresses, settings.allowed_private_hosts)
     async with make_client(settings, policy) as client:
         fetcher = Fetcher(client, settings, sources.allow_private_addresses, cache)
-        collector = _Collector(fetcher, sources, window, now)
+        collector = _Collector(fetcher, sources, window, bodies, now)
         rows = await collector.collect()
     if cache is not None and fetcher.fresh:
         await asyncio.to_thread(cache.store_many, fetcher.fresh)
@@ -1385,14 +1412,16 @@ def collect_raw_articles(
     sources: SourcesConfig,
     window: DayWindow,
     settings: FetchSettings,
+    bodies: BodyStore,
     cache: HttpCache | None = None,
     now: datetime | None = None,
 ) -> pl.DataFrame:
     """Fetch every source's listing and the in-window items' pages (RAW_ARTICLES_SCHEMA).
 
-    `now` fixes the fetch time (used for fetched_at and as the fallback publication time).
+    Every body fetched goes to `bodies`; the rows carry its content_hash. `now` fixes the
+    fetch time (used for fetched_at and as the fallback publication time).
     """
-    coroutine = collect_raw_articles_async(sources, window, settings, cache, now)
+    coroutine = collect_raw_articles_async(sources, window, settings, bodies, cache, now)
     try:
         asyncio.get_running_loop()
     except RuntimeError:

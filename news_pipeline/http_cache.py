@@ -1,8 +1,8 @@
-"""ETag / Last-Modified validators and response bodies remembered between runs, in DuckDB.
+"""ETag / Last-Modified validators remembered between runs, in DuckDB.
 
 Re-materializing a partition then asks servers "has this changed?" instead of downloading
-every feed and page again. Bodies are stored once per content hash, so the same page
-served under many URLs (tracking parameters, mirrors) costs one row.
+every feed and page again. Each entry points at its body in the BodyStore by content hash,
+so the same page served under many URLs (tracking parameters, mirrors) is stored once.
 
 Connections are opened per call and closed before returning: the same DuckDB file is used
 by Dagster's IO manager, which must be able to open it between our calls. Lookups and
@@ -20,8 +20,9 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from news_pipeline.body_store import BodyStore
+
 ENTRIES_TABLE = "http_cache_entries"
-BODIES_TABLE = "http_cache_bodies"
 
 _CREATE_ENTRIES = f"""
 CREATE TABLE IF NOT EXISTS {ENTRIES_TABLE} (
@@ -30,13 +31,6 @@ CREATE TABLE IF NOT EXISTS {ENTRIES_TABLE} (
     last_modified VARCHAR,
     content_type VARCHAR,
     content_hash VARCHAR NOT NULL,
-    stored_at TIMESTAMP NOT NULL
-)
-"""
-_CREATE_BODIES = f"""
-CREATE TABLE IF NOT EXISTS {BODIES_TABLE} (
-    content_hash VARCHAR PRIMARY KEY,
-    body_zstd BLOB NOT NULL,
     stored_at TIMESTAMP NOT NULL
 )
 """
@@ -51,18 +45,17 @@ class CachedResponse:
     last_modified: str | None
     content_type: str | None
     content_hash: str
-    body_zstd: bytes
 
 
 class HttpCache:
-    """Validators per URL plus content-addressed zstd bodies in one DuckDB file."""
+    """Validators per URL in one DuckDB file; the bodies they describe in a BodyStore."""
 
-    def __init__(self, database_path: Path) -> None:
+    def __init__(self, database_path: Path, bodies: BodyStore) -> None:
         self.database_path = Path(database_path)
         self.database_path.parent.mkdir(parents=True, exist_ok=True)
+        self.bodies = bodies
         with self._connect() as connection:
             connection.execute(_CREATE_ENTRIES)
-            connection.execute(_CREATE_BODIES)
 
     @contextmanager
     def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -73,17 +66,17 @@ class HttpCache:
             connection.close()
 
     def lookup_many(self, urls: Iterable[str]) -> dict[str, CachedResponse]:
-        """Cached validators and bodies for the URLs that have them."""
+        """Cached validators for the URLs that have them and whose body is still stored
+        (a 304 is only useful if we can produce the body it refers to)."""
         wanted = sorted(set(urls))
         if not wanted:
             return {}
         with self._connect() as connection:
             rows = connection.execute(
                 f"""
-                SELECT e.url, e.etag, e.last_modified, e.content_type, e.content_hash,
-                       b.body_zstd
-                FROM {ENTRIES_TABLE} e JOIN {BODIES_TABLE} b USING (content_hash)
-                WHERE list_contains(?, e.url)
+                SELECT url, etag, last_modified, content_type, content_hash
+                FROM {ENTRIES_TABLE}
+                WHERE list_contains(?, url)
                 """,
                 [wanted],
             ).fetchall()
@@ -94,16 +87,17 @@ class HttpCache:
                 last_modified=row[2],
                 content_type=row[3],
                 content_hash=row[4],
-                body_zstd=bytes(row[5]),
             )
             for row in rows
+            if row[4] in self.bodies
         }
 
     def lookup(self, url: str) -> CachedResponse | None:
         return self.lookup_many([url]).get(url)
 
     def store_many(self, responses: Iterable[CachedResponse]) -> None:
-        """Remember responses (last one wins per URL); identical bodies are stored once."""
+        """Remember responses (last one wins per URL); their bodies must already be in the
+        body store."""
         by_url = {response.url: response for response in responses}
         if not by_url:
             return
@@ -126,30 +120,8 @@ class HttpCache:
                 "stored_at": pl.Datetime("us"),
             },
         )
-        bodies_by_hash = {r.content_hash: r.body_zstd for r in by_url.values()}
-        bodies = pl.DataFrame(
-            {
-                "content_hash": list(bodies_by_hash),
-                "body_zstd": list(bodies_by_hash.values()),
-                "stored_at": [now] * len(bodies_by_hash),
-            },
-            schema={
-                "content_hash": pl.String(),
-                "body_zstd": pl.Binary(),
-                "stored_at": pl.Datetime("us"),
-            },
-        )
         with self._connect() as connection:
             connection.register("incoming_entries", entries.to_arrow())
-            connection.register("incoming_bodies", bodies.to_arrow())
-            connection.execute("BEGIN TRANSACTION")
-            connection.execute(
-                f"""
-                INSERT INTO {BODIES_TABLE}
-                SELECT content_hash, body_zstd, stored_at FROM incoming_bodies
-                ON CONFLICT (content_hash) DO NOTHING
-                """
-            )
             connection.execute(
                 f"""
                 INSERT INTO {ENTRIES_TABLE}
@@ -163,11 +135,12 @@ class HttpCache:
                     stored_at = excluded.stored_at
                 """
             )
-            connection.execute("COMMIT")
 
     def counts(self) -> tuple[int, int]:
         """(entries, distinct bodies), for metadata and tests."""
         with self._connect() as connection:
             entries = connection.execute(f"SELECT count(*) FROM {ENTRIES_TABLE}").fetchone()
-            bodies = connection.execute(f"SELECT count(*) FROM {BODIES_TABLE}").fetchone()
+            bodies = connection.execute(
+                f"SELECT count(DISTINCT content_hash) FROM {ENTRIES_TABLE}"
+            ).fetchone()
         return (int(entries[0]) if entries else 0, int(bodies[0]) if bodies else 0)

@@ -15,6 +15,7 @@ from pathlib import Path
 from dagster import ConfigurableResource
 from pydantic import Field
 
+from news_pipeline.body_store import BodyStore
 from news_pipeline.categorize import CategorizeSettings, Taxonomy, load_taxonomy
 from news_pipeline.dedupe import DedupeSettings
 from news_pipeline.demo.server import DEMO_PORT, DEMO_SOURCES_PATH, serve_demo_corpus
@@ -97,7 +98,7 @@ class HttpClientResource(ConfigurableResource):
 
 
 class OutputLocationResource(ConfigurableResource):
-    """Where the DuckDB file, the HTTP cache and the rendered reports live."""
+    """Where the DuckDB file, the fetched bodies, the HTTP cache and the reports live."""
 
     data_dir: str = Field(default_factory=lambda: str(default_data_dir()))
 
@@ -105,8 +106,11 @@ class OutputLocationResource(ConfigurableResource):
     def database_path(self) -> Path:
         return Path(self.data_dir) / "news.duckdb"
 
+    def body_store(self) -> BodyStore:
+        return BodyStore(Path(self.data_dir) / "bodies")
+
     def http_cache(self) -> HttpCache:
-        return HttpCache(self.database_path)
+        return HttpCache(self.database_path, self.body_store())
 
     def report_dir(self, partition_key: str) -> Path:
         return Path(self.data_dir) / "reports" / partition_key

@@ -145,8 +145,8 @@ RAW_ARTICLES_SCHEMA: dict[str, pl.DataType] = {
     "fetched_at": pl.Datetime("us"),
     "elapsed_ms": pl.Float64(),
     "from_cache": pl.Boolean(),
+    # The body itself is in the BodyStore under this hash (see body_store.py).
     "content_hash": pl.String(),
-    "body_zstd": pl.Binary(),
 }
 
 CLEANED_ARTICLES_SCHEMA: dict[str, pl.DataType] = {

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from pathlib import Path
 
 import polars as pl
 import pytest
-import zstandard
 
 from benchmarks import corpus
+from news_pipeline.body_store import BodyStore
 from news_pipeline.schema import RAW_ARTICLES_SCHEMA
 
 
@@ -21,12 +22,19 @@ def plans() -> list[corpus.ArticlePlan]:
 
 
 @pytest.fixture(scope="module")
-def chunk(plans: list[corpus.ArticlePlan]) -> tuple[pl.DataFrame, pl.DataFrame]:
+def bodies(tmp_path_factory: pytest.TempPathFactory) -> BodyStore:
+    return BodyStore(tmp_path_factory.mktemp("corpus") / "bodies")
+
+
+@pytest.fixture(scope="module")
+def chunk(plans: list[corpus.ArticlePlan], bodies: BodyStore) -> tuple[pl.DataFrame, pl.DataFrame]:
     clustered = [plan for plan in plans if plan.member > 0][:12]
     originals = {plan.story for plan in clustered}
     picked = clustered + [p for p in plans if p.story in originals and p.member == 0]
     picked += [p for p in plans if p.member == 0][:20]
-    return corpus.generate_chunk(picked, seed=7)
+    raw, truth = corpus.generate_chunk(picked, seed=7, bodies=bodies)
+    assert raw is not None
+    return raw, truth
 
 
 def test_near_duplicates_are_ten_to_twenty_percent_in_clusters_of_two_to_five(
@@ -54,12 +62,13 @@ def test_both_languages_and_every_story_keeps_one_language(
 
 
 def test_pages_weigh_50_to_300_kb_around_500_to_3000_characters_of_text(
-    chunk: tuple[pl.DataFrame, pl.DataFrame],
+    chunk: tuple[pl.DataFrame, pl.DataFrame], bodies: BodyStore
 ) -> None:
     raw, truth = chunk
-    decompressor = zstandard.ZstdDecompressor()
-    for body, text, url in zip(raw["body_zstd"], truth["text"], truth["url"], strict=True):
-        page = decompressor.decompressobj().decompress(body)
+    for content_hash, text, url in zip(
+        raw["content_hash"], truth["text"], truth["url"], strict=True
+    ):
+        page = bodies.get(content_hash)
         assert 50_000 <= len(page) <= 300_000, url
         assert 500 <= len(text) <= 3000, url
         charset = "gbk" if b'charset="gbk"' in page[:200] else "utf-8"
@@ -101,9 +110,12 @@ def _sentences(text: str) -> set[str]:
     return {part for part in re.split(r"(?<=[。！？.?])\s*|\n", text) if part}
 
 
-def test_generation_is_deterministic() -> None:
+def test_generation_is_deterministic(tmp_path: Path) -> None:
     plans = corpus.plan_corpus(40, seed=11)
     assert plans == corpus.plan_corpus(40, seed=11)
-    first, _ = corpus.generate_chunk(plans[:3], seed=11)
-    second, _ = corpus.generate_chunk(plans[:3], seed=11)
+    bodies = BodyStore(tmp_path / "bodies")
+    first, _ = corpus.generate_chunk(plans[:3], seed=11, bodies=bodies)
+    second, _ = corpus.generate_chunk(plans[:3], seed=11, bodies=bodies)
+    assert first is not None and second is not None
     assert first["content_hash"].to_list() == second["content_hash"].to_list()
+    assert bodies.count() == 3

@@ -10,9 +10,10 @@ from typing import Any
 
 import polars as pl
 import pytest
-import zstandard
 
+from news_pipeline.body_store import BodyStore
 from news_pipeline.extract import (
+    BoilerplateRules,
     clean_articles,
     decode_html,
     detect_language,
@@ -29,6 +30,23 @@ from news_pipeline.schema import (
 )
 
 DAY = date(2026, 2, 14)
+
+# Each test's body store, in its tmp_path (set by the autouse fixture below).
+BODIES = BodyStore(Path("unset"))
+
+
+@pytest.fixture(autouse=True)
+def body_store(tmp_path: Path) -> BodyStore:
+    global BODIES
+    BODIES = BodyStore(tmp_path / "bodies")
+    return BODIES
+
+
+def clean(
+    raw: pl.DataFrame, rules: BoilerplateRules | None = None, workers: int = 1
+) -> pl.DataFrame:
+    return clean_articles(raw, BODIES, rules=rules, workers=workers)
+
 
 ZH_PARAGRAPHS = [
     "2月14日下午，字节跳动正式推出豆包大模型2.0系列，包含Pro、Lite、Mini三款通用模型和一款编程模型。",
@@ -94,7 +112,7 @@ def item_row(url: str, body: bytes | None, **fields: Any) -> dict[str, Any]:
         "status": "ok",
         "http_status": 200,
         "content_type": "text/html",
-        "body_zstd": zstandard.compress(body) if body is not None else None,
+        "content_hash": BODIES.put(body) if body is not None else None,
     }
     row.update(fields)
     return row
@@ -105,7 +123,7 @@ def raw_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
 
 
 def clean_one(row: dict[str, Any]) -> dict[str, Any]:
-    out = clean_articles(raw_frame([row]))
+    out = clean(raw_frame([row]))
     assert out.height == 1
     return out.row(0, named=True)
 
@@ -201,7 +219,7 @@ def test_published_at_kept_when_present_else_taken_from_page() -> None:
     meta = '<meta property="article:published_time" content="2026-02-14T14:28:00+08:00">'
     html = page_html(ZH_TITLE, ZH_PARAGRAPHS, meta_charset="utf-8", head_extra=meta).encode()
     listed_time = datetime(2026, 2, 14, 5, 0)
-    out = clean_articles(
+    out = clean(
         raw_frame(
             [
                 item_row(
@@ -277,10 +295,22 @@ def test_neither_page_nor_feed_text_is_no_text() -> None:
 
 def test_corrupt_body_is_no_text_with_the_reason() -> None:
     row = item_row("https://a.example.com/broken", None, listed_summary="短")
-    row["body_zstd"] = b"this is not a zstd frame"
+    row["content_hash"] = "0" * 64
+    path = BODIES.path_for(row["content_hash"])
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"this is not a zstd frame")
     cleaned = clean_one(row)
     assert cleaned["excluded_reason"] == "no_text"
     assert "extraction failed" in cleaned["excluded_detail"]
+
+
+def test_body_missing_from_the_store_is_no_text_with_the_reason() -> None:
+    html = page_html(EN_TITLE, EN_PARAGRAPHS).encode()
+    row = item_row("https://a.example.com/gone", html, listed_summary="")
+    BODIES.path_for(row["content_hash"]).unlink()
+    cleaned = clean_one(row)
+    assert cleaned["excluded_reason"] == "no_text"
+    assert "not in the body store" in cleaned["excluded_detail"]
 
 
 def test_page_metadata_is_read_from_the_head() -> None:
@@ -327,7 +357,7 @@ def test_failed_and_out_of_window_rows_carry_their_reasons() -> None:
             "record_kind": "feed",
         },
     ]
-    out = clean_articles(raw_frame(rows))
+    out = clean(raw_frame(rows))
     assert out.height == 5
     reasons = out["excluded_reason"].to_list()
     assert reasons == ["fetch_failed", "fetch_failed", "out_of_window", None, "fetch_failed"]
@@ -341,14 +371,14 @@ def test_failed_and_out_of_window_rows_carry_their_reasons() -> None:
 
 def test_empty_inputs_give_the_cleaned_schema() -> None:
     for raw in (pl.DataFrame(), pl.DataFrame(schema=RAW_ARTICLES_SCHEMA)):
-        out = clean_articles(raw)
+        out = clean(raw)
         assert out.height == 0
         assert out.schema == pl.Schema(CLEANED_ARTICLES_SCHEMA)
 
 
 def test_article_id_is_stable_per_source_and_url() -> None:
     html = page_html(EN_TITLE, EN_PARAGRAPHS).encode()
-    first = clean_articles(
+    first = clean(
         raw_frame(
             [
                 item_row("https://a.example.com/1", html),
@@ -357,7 +387,7 @@ def test_article_id_is_stable_per_source_and_url() -> None:
             ]
         )
     )
-    again = clean_articles(raw_frame([item_row("https://a.example.com/1", html)]))
+    again = clean(raw_frame([item_row("https://a.example.com/1", html)]))
     ids = first["article_id"].to_list()
     assert len(set(ids)) == 3
     assert again["article_id"][0] == ids[0]
@@ -475,7 +505,7 @@ def test_no_seed_boilerplate_survives_in_any_text_field() -> None:
         "<p>QQ脑洞秀上线元宝，用户可上传照片生成Q版形象并制作动画短视频。</p>"
         "<p>责任编辑：王小明</p><p>24小时滚动播报财经新闻与视频，扫描二维码关注更多福利</p>"
     )
-    out = clean_articles(
+    out = clean(
         raw_frame(
             [
                 item_row("https://finance.sina.com.cn/tech/1.shtml", html.encode(), source="sina"),
@@ -607,8 +637,8 @@ def test_two_workers_give_the_same_frame_as_one() -> None:
         5, item_row("https://a.example.com/dead", None, status="http_error", http_status=500)
     )
     raw = raw_frame(rows)
-    single = clean_articles(raw, workers=1)
-    parallel = clean_articles(raw, workers=2)
+    single = clean(raw, workers=1)
+    parallel = clean(raw, workers=2)
     assert single.height == 13
     assert single.equals(parallel)
     assert single["text_source"].to_list().count("feed") == 4
