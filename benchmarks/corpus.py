@@ -909,6 +909,18 @@ def read_raw(files: CorpusFiles) -> pl.DataFrame:
     return pl.read_parquet(files.raw_path)
 
 
+def tiled_raw(raw: pl.DataFrame, copies: int) -> pl.DataFrame:
+    """The items listed `copies` times under distinct URLs (as syndication would): a
+    partition `copies` times larger without generating pages, for memory measurements.
+    Copies have the same text, so dedupe merges them as same_text."""
+    items = raw.filter(pl.col("record_kind") == RECORD_ITEM)
+    tiles = [items] + [
+        items.with_columns(pl.col(name) + f"?copy={copy}" for name in ("url", "guid", "final_url"))
+        for copy in range(1, copies)
+    ]
+    return pl.concat([raw.filter(pl.col("record_kind") == RECORD_FEED), *tiles])
+
+
 def read_truth(files: CorpusFiles) -> pl.DataFrame:
     return pl.read_parquet(files.truth_path)
 

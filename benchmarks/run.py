@@ -17,7 +17,11 @@ its peak RSS is its own. Steps:
   `materialize` (real DuckDB file and instance, raw_articles pre-written through the IO
   manager) against the sum of the stage times: the Dagster + IO overhead;
 - backfill: `--backfill-days` demo-size partitions materialized one run per partition, in
-  runs of 7 and in one range run, with the overhead per partition of each.
+  runs of 7 and in one range run, with the overhead per partition of each;
+- memory (opt-in: `--stages memory`): peak memory of each asset's step in its own process,
+  as the multiprocess executor runs them. With `--tile-from N`, sizes above N are that
+  corpus's pages listed again under distinct URLs (no new pages to generate), e.g.
+  `--sizes 1000,10000,30000 --stages memory --tile-from 10000 --backfill-days 0`.
 
 Results go to benchmarks/results/<timestamp>.json and latest.json; the Markdown tables
 printed at the end are the README's Performance section.
@@ -43,7 +47,11 @@ from benchmarks import corpus
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-STAGES = ("extract", "dedupe", "categorize", "render", "dagster")
+STAGES = ("extract", "dedupe", "categorize", "render", "dagster", "memory")
+DEFAULT_STAGES = ("extract", "dedupe", "categorize", "render", "dagster")
+# The memory stage materializes one asset per process, as Dagster's multiprocess executor
+# (the job's default) runs each step.
+ASSET_STEPS = ("cleaned_articles", "deduped_stories", "categorized_items", "daily_report")
 PACKAGES = ("trafilatura", "datasketch", "rensa", "dagster", "polars", "duckdb")
 BACKFILL_MODES = ("single", "chunked", "range")
 BACKFILL_FIRST_DAY = "2026-01-05"
@@ -82,8 +90,12 @@ def run_step(job: dict[str, Any]) -> dict[str, Any]:
 def bench_size(size: int, arguments: argparse.Namespace, cache_dir: Path) -> dict[str, Any]:
     print(f"[{size} articles]", flush=True)
     stages = set(arguments.stages)
+    if arguments.tile_from and size > arguments.tile_from:
+        if stages != {"memory"}:
+            raise SystemExit("--tile-from sizes are for the memory stage alone")
+        return {"memory": bench_memory(size, arguments, cache_dir)}
     started = time.perf_counter()
-    pages = bool(stages & {"extract", "dagster"})
+    pages = bool(stages & {"extract", "dagster", "memory"})
     files = corpus.ensure_corpus(size, arguments.seed, cache_dir, pages=pages)
     generation = time.perf_counter() - started
     print(f"  corpus ready in {generation:.1f}s: {files.truth_path.parent}", flush=True)
@@ -109,7 +121,35 @@ def bench_size(size: int, arguments: argparse.Namespace, cache_dir: Path) -> dic
             steps["dagster_e2e"] = run_step({**job, "step": "dagster_e2e"})
         finally:
             shutil.rmtree(data_dir, ignore_errors=True)
+    if "memory" in stages:
+        steps["memory"] = bench_memory(size, arguments, cache_dir)
     return steps
+
+
+def bench_memory(size: int, arguments: argparse.Namespace, cache_dir: Path) -> dict[str, Any]:
+    """Seed one raw partition of `size` articles, then materialize each downstream asset in
+    a fresh process and record its peak memory."""
+    corpus_size = size
+    if arguments.tile_from and size > arguments.tile_from:
+        corpus_size = arguments.tile_from
+        if size % corpus_size:
+            raise SystemExit(f"{size} is not a multiple of --tile-from {corpus_size}")
+    corpus.ensure_corpus(corpus_size, arguments.seed, cache_dir, pages=True)
+    data_dir = Path(tempfile.mkdtemp(prefix=f"bench-memory-{size}-"))
+    job = {
+        "size": corpus_size,
+        "tile": size // corpus_size,
+        "seed": arguments.seed,
+        "cache_dir": str(cache_dir),
+        "data_dir": str(data_dir),
+    }
+    try:
+        steps = {"raw_articles (seeded)": run_step({**job, "step": "dagster_seed"})}
+        for name in ASSET_STEPS:
+            steps[name] = run_step({**job, "step": "dagster_e2e", "assets": [name]})
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    return {"tiled_from": corpus_size if corpus_size != size else None, "steps": steps}
 
 
 def bench_backfill(arguments: argparse.Namespace, cache_dir: Path) -> dict[str, Any]:
@@ -270,6 +310,28 @@ def dagster_table(results: dict[int, dict[str, Any]]) -> str:
     return "\n".join(rows)
 
 
+def memory_table(results: dict[int, dict[str, Any]]) -> str:
+    """Peak PSS (RSS) per asset step and size, with growth from the previous size."""
+    sizes = [size for size in sorted(results) if "memory" in results[size]]
+    header = "| articles | " + " | ".join(ASSET_STEPS) + " | largest step | growth |"
+    rows = [header, "|---:|" + "---:|" * (len(ASSET_STEPS) + 2)]
+    previous: tuple[int, float] | None = None
+    for size in sizes:
+        memory = results[size]["memory"]
+        steps = memory["steps"]
+        peaks = [steps.get(name, {}).get("peak_pss_tree_mib") for name in ASSET_STEPS]
+        largest = max((peak for peak in peaks if peak is not None), default=None)
+        growth = "-"
+        if previous is not None and largest is not None:
+            growth = f"{largest / previous[1]:.2f}x for {size / previous[0]:.0f}x articles"
+        label = f"{size:,}" + (f" (tiled {memory['tiled_from']:,})" if memory["tiled_from"] else "")
+        cells = " | ".join(_mib(steps.get(name)) for name in ASSET_STEPS)
+        rows.append(f"| {label} | {cells} | {_fmt(largest, 0)} | {growth} |")
+        if largest is not None:
+            previous = (size, largest)
+    return "\n".join(rows)
+
+
 def backfill_table(backfill: dict[str, Any]) -> str:
     names = {
         "single": "one run per partition",
@@ -302,11 +364,21 @@ def markdown(report: dict[str, Any]) -> str:
         f"datasketch {report['versions']['datasketch']}, rensa {report['versions']['rensa']}, "
         f"Dagster {report['versions']['dagster']}. Command: `{report['command']}`",
     ]
-    parts += [stage_table(size, steps) for size, steps in sorted(results.items())]
-    if len(results) > 1:
-        parts.append("Scaling:\n\n" + scaling_table(results))
+    parts += [
+        stage_table(size, steps)
+        for size, steps in sorted(results.items())
+        if set(steps) - {"memory", "corpus_seconds"}
+    ]
+    scaling = scaling_table(results)
+    if len(results) > 1 and scaling.count("\n") > 1:
+        parts.append("Scaling:\n\n" + scaling)
     if any("dagster_e2e" in steps for steps in results.values()):
         parts.append("One partition through Dagster:\n\n" + dagster_table(results))
+    if any("memory" in steps for steps in results.values()):
+        parts.append(
+            "Peak memory of each asset's step, PSS (RSS) MiB, one process per step as "
+            "Dagster's multiprocess executor runs them:\n\n" + memory_table(results)
+        )
     if report.get("backfill"):
         days = report["backfill_days"]
         parts.append(
@@ -319,7 +391,13 @@ def markdown(report: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Benchmark the pipeline's stages.")
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated article counts")
-    parser.add_argument("--stages", default=",".join(STAGES), help=f"subset of {STAGES}")
+    parser.add_argument("--stages", default=",".join(DEFAULT_STAGES), help=f"subset of {STAGES}")
+    parser.add_argument(
+        "--tile-from",
+        type=int,
+        default=None,
+        help="memory stage: build larger sizes from this size's corpus (pages listed again)",
+    )
     parser.add_argument(
         "--baseline-sample",
         type=int,

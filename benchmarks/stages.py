@@ -235,11 +235,13 @@ def step_dagster_seed(job: dict[str, Any]) -> dict[str, Any]:
     from benchmarks.dagster_runs import seed_raw_partitions
 
     files = _files(job)
+    tile = job.get("tile", 1)
+    frame: Path | Callable[[], pl.DataFrame] = files.raw_path
+    if tile > 1:
+        frame = lambda: corpus.tiled_raw(corpus.read_raw(files), tile)  # noqa: E731
     with Clock() as clock:
-        seed_raw_partitions(
-            Path(job["data_dir"]), {corpus.PARTITION_DAY: files.raw_path}, files.bodies
-        )
-    return {"items": files.size, **clock.fields()}
+        seed_raw_partitions(Path(job["data_dir"]), {corpus.PARTITION_DAY: frame}, files.bodies)
+    return {"items": files.size * tile, **clock.fields()}
 
 
 def step_dagster_e2e(job: dict[str, Any]) -> dict[str, Any]:
@@ -252,7 +254,7 @@ def step_dagster_e2e(job: dict[str, Any]) -> dict[str, Any]:
         mode="single",
         asset_names=job.get("assets", DOWNSTREAM),
     )
-    return {"items": job["size"], **result}
+    return {"items": job["size"] * job.get("tile", 1), **result}
 
 
 def step_backfill(job: dict[str, Any]) -> dict[str, Any]:
