@@ -147,6 +147,8 @@ def bench_memory(size: int, arguments: argparse.Namespace, cache_dir: Path) -> d
         steps = {"raw_articles (seeded)": run_step({**job, "step": "dagster_seed"})}
         for name in ASSET_STEPS:
             steps[name] = run_step({**job, "step": "dagster_e2e", "assets": [name]})
+        # All four again in one process, as `news-pipeline run` (execute_in_process) does.
+        steps["one_process"] = run_step({**job, "step": "dagster_e2e"})
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
     return {"tiled_from": corpus_size if corpus_size != size else None, "steps": steps}
@@ -310,25 +312,39 @@ def dagster_table(results: dict[int, dict[str, Any]]) -> str:
     return "\n".join(rows)
 
 
+def _growth(previous: tuple[int, float] | None, size: int, value: float | None) -> str:
+    if previous is None or value is None:
+        return "-"
+    return f"{value / previous[1]:.2f}x for {size / previous[0]:.0f}x articles"
+
+
 def memory_table(results: dict[int, dict[str, Any]]) -> str:
     """Peak PSS (RSS) per asset step and size, with growth from the previous size."""
     sizes = [size for size in sorted(results) if "memory" in results[size]]
-    header = "| articles | " + " | ".join(ASSET_STEPS) + " | largest step | growth |"
-    rows = [header, "|---:|" + "---:|" * (len(ASSET_STEPS) + 2)]
+    header = (
+        "| articles | "
+        + " | ".join(ASSET_STEPS)
+        + " | largest step | growth | all steps in one process | growth |"
+    )
+    rows = [header, "|---:|" + "---:|" * (len(ASSET_STEPS) + 4)]
+    previous_whole: tuple[int, float] | None = None
     previous: tuple[int, float] | None = None
     for size in sizes:
         memory = results[size]["memory"]
         steps = memory["steps"]
         peaks = [steps.get(name, {}).get("peak_pss_tree_mib") for name in ASSET_STEPS]
         largest = max((peak for peak in peaks if peak is not None), default=None)
-        growth = "-"
-        if previous is not None and largest is not None:
-            growth = f"{largest / previous[1]:.2f}x for {size / previous[0]:.0f}x articles"
+        whole = steps.get("one_process", {}).get("peak_pss_tree_mib")
         label = f"{size:,}" + (f" (tiled {memory['tiled_from']:,})" if memory["tiled_from"] else "")
         cells = " | ".join(_mib(steps.get(name)) for name in ASSET_STEPS)
-        rows.append(f"| {label} | {cells} | {_fmt(largest, 0)} | {growth} |")
+        rows.append(
+            f"| {label} | {cells} | {_fmt(largest, 0)} | {_growth(previous, size, largest)} "
+            f"| {_mib(steps.get('one_process'))} | {_growth(previous_whole, size, whole)} |"
+        )
         if largest is not None:
             previous = (size, largest)
+        if whole is not None:
+            previous_whole = (size, whole)
     return "\n".join(rows)
 
 
