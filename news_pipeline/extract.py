@@ -15,6 +15,7 @@ import codecs
 import hashlib
 import logging
 import math
+import multiprocessing
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -644,6 +645,15 @@ MAX_CHUNK_PAGES = 32
 BATCH_ROWS = 2000
 
 
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """Workers come from a forkserver that has imported this module once: forking the
+    asset's own process instead would copy whatever locks its threads (Dagster's, polars')
+    hold at that moment, and spawning would re-import trafilatura in every worker."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
 def _init_worker(rules: BoilerplateRules) -> None:
     """Rules travel to each worker once, not with every chunk."""
     global _worker_rules
@@ -685,7 +695,10 @@ class PageRunner:
             return {task.index: process_page(task, self.rules) for task in tasks}
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, initializer=_init_worker, initargs=(self.rules,)
+                max_workers=self.workers,
+                mp_context=_worker_context(),
+                initializer=_init_worker,
+                initargs=(self.rules,),
             )
         # Several chunks per worker balance uneven pages; a cap keeps memory per chunk small.
         chunk_size = max(1, min(MAX_CHUNK_PAGES, math.ceil(len(tasks) / (self.workers * 4))))
