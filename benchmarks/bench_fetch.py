@@ -23,7 +23,8 @@ import polars as pl
 import psutil
 
 from news_pipeline.body_store import BodyStore
-from news_pipeline.fetch import FetchSettings, collect_raw_articles, source_summary
+from news_pipeline.fetch import collect_raw_articles, source_summary
+from news_pipeline.fetcher import FetchSettings
 from news_pipeline.schema import DayWindow
 from news_pipeline.sources import SourcesConfig
 

@@ -19,7 +19,7 @@ from news_pipeline.body_store import BodyStore
 from news_pipeline.categorize import CategorizeSettings, Taxonomy, load_taxonomy
 from news_pipeline.dedupe import DedupeSettings
 from news_pipeline.demo.server import DEMO_PORT, DEMO_SOURCES_PATH, serve_demo_corpus
-from news_pipeline.fetch import FetchSettings
+from news_pipeline.fetcher import FetchSettings
 from news_pipeline.http_cache import HttpCache
 from news_pipeline.sources import SourcesConfig, load_sources
 

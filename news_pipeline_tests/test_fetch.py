@@ -23,10 +23,12 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from news_pipeline import fetch as fetch_module
+from news_pipeline import fetcher as fetcher_module
 from news_pipeline import schema
 from news_pipeline.body_store import BodyStore
-from news_pipeline.fetch import FetchSettings, collect_raw_articles, source_summary
+from news_pipeline.charsets import decode_document
+from news_pipeline.fetch import collect_raw_articles, source_summary
+from news_pipeline.fetcher import FetchSettings
 from news_pipeline.http_cache import HttpCache
 from news_pipeline.schema import DayWindow
 from news_pipeline.sources import SourcesConfig
@@ -81,7 +83,7 @@ def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     async def record(seconds: float) -> None:
         recorded.append(seconds)
 
-    monkeypatch.setattr(fetch_module, "_pause", record)
+    monkeypatch.setattr(fetcher_module, "_pause", record)
     return recorded
 
 
@@ -581,7 +583,7 @@ def test_gbk_page_without_charset_header(server: HTTPServer) -> None:
     assert row["declared_charset"] is None
     body = stored_body(row)
     assert body == page_bytes
-    decoded = fetch_module.decode_document(body, None)
+    decoded = decode_document(body, None)
     assert GBK_TITLE in decoded.text
 
 
@@ -693,9 +695,9 @@ def test_robots_crawl_delay_slows_that_host(server: HTTPServer) -> None:
 
     async def fetch_once() -> tuple[str, float]:
         fetch_settings = settings(server)
-        policy = fetch_module.AddressPolicy(False, fetch_settings.allowed_private_hosts)
-        async with fetch_module.make_client(fetch_settings, policy) as client:
-            fetcher = fetch_module.Fetcher(client, fetch_settings, False)
+        policy = fetcher_module.AddressPolicy(False, fetch_settings.allowed_private_hosts)
+        async with fetcher_module.make_client(fetch_settings, policy) as client:
+            fetcher = fetcher_module.Fetcher(client, fetch_settings, False)
             result = await fetcher.fetch(server.url_for("/open.html"))
             return result.status, fetcher.host_delay("127.0.0.1", server.port)
 

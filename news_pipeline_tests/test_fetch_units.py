@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from news_pipeline.fetch import (
+from news_pipeline.charsets import decode_document, normalise_charset
+from news_pipeline.fetcher import (
     AddressPolicy,
     BoundedStreamDecoder,
     FetchBlocked,
@@ -23,14 +24,11 @@ from news_pipeline.fetch import (
     GuardedNetworkBackend,
     HostGate,
     blocked_ip_reason,
-    decode_document,
     host_is_listed,
     make_client,
-    normalise_charset,
-    parse_date_text,
     parse_retry_after,
-    same_site,
 )
+from news_pipeline.listings import parse_date_text, same_site
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
