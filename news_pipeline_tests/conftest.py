@@ -10,7 +10,14 @@ import pytest
 from dagster import DagsterInstance, ExecuteInProcessResult, instance_for_test, materialize
 
 from news_pipeline.assets import all_asset_checks, all_assets
+from news_pipeline.body_store import BodyStore
 from news_pipeline.definitions import build_resources
+
+
+@pytest.fixture
+def body_store(tmp_path: Path) -> BodyStore:
+    """An empty body store in the test's own directory."""
+    return BodyStore(tmp_path / "bodies")
 
 
 @pytest.fixture

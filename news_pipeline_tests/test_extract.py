@@ -31,15 +31,13 @@ from news_pipeline.schema import (
 
 DAY = date(2026, 2, 14)
 
-# Each test's body store, in its tmp_path (set by the autouse fixture below).
-BODIES = BodyStore(Path("unset"))
+BODIES = BodyStore(Path("unset"))  # the running test's store (conftest's body_store)
 
 
 @pytest.fixture(autouse=True)
-def body_store(tmp_path: Path) -> BodyStore:
+def _use_body_store(body_store: BodyStore) -> None:
     global BODIES
-    BODIES = BodyStore(tmp_path / "bodies")
-    return BODIES
+    BODIES = body_store
 
 
 def clean(
