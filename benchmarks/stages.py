@@ -3,7 +3,7 @@
 Each step runs alone in its own interpreter so that its peak RSS is not polluted by earlier
 steps: `python -m benchmarks.stages '<json job>'` prints one JSON line with the step's
 seconds, CPU seconds, item count and peak memory. Peak memory is sampled over the whole
-process tree, the extraction pool's workers included (see PeakMemory), and cross-checked
+process tree, the extraction pool's workers included (see measure.py), and cross-checked
 with getrusage.
 """
 
@@ -14,84 +14,15 @@ import os
 import resource
 import sys
 import tempfile
-import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-import psutil
 
 from benchmarks import corpus
-
-SAMPLE_SECONDS = 0.05
-
-
-class PeakMemory:
-    """Samples the memory of this process and all its descendants in a background thread.
-
-    Two sums over the tree: RSS, which counts the pages a forked worker shares with its
-    parent once per process (an upper bound), and PSS, which splits shared pages between
-    the processes sharing them (the physical memory the tree really holds)."""
-
-    def __init__(self) -> None:
-        self.peak_rss_bytes = 0
-        self.peak_pss_bytes = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> PeakMemory:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        me = psutil.Process()
-        while not self._stop.is_set():
-            self.sample(me)
-            self._stop.wait(SAMPLE_SECONDS)
-
-    def sample(self, me: psutil.Process) -> None:
-        rss = pss = 0
-        for process in [me, *me.children(recursive=True)]:
-            try:
-                info = process.memory_full_info()
-            except psutil.Error:
-                continue
-            rss += info.rss
-            pss += info.pss
-        self.peak_rss_bytes = max(self.peak_rss_bytes, rss)
-        self.peak_pss_bytes = max(self.peak_pss_bytes, pss)
-
-
-class Clock:
-    """Wall and CPU seconds of a block; CPU includes child processes reaped inside it (the
-    extraction pool's workers), so it stays meaningful when other work shares the cores."""
-
-    def __enter__(self) -> Clock:
-        self._wall = time.perf_counter()
-        self._cpu = _cpu_seconds()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.seconds = time.perf_counter() - self._wall
-        self.cpu_seconds = _cpu_seconds() - self._cpu
-
-    def fields(self) -> dict[str, float]:
-        return {"seconds": self.seconds, "cpu_seconds": self.cpu_seconds}
-
-
-def _cpu_seconds() -> float:
-    total = 0.0
-    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
-        usage = resource.getrusage(who)
-        total += usage.ru_utime + usage.ru_stime
-    return total
+from benchmarks.measure import Clock, PeakMemory
 
 
 def _maxrss_mib(who: int) -> float:

@@ -1,0 +1,106 @@
+"""Wall time, CPU time and peak memory of a benchmark step, over its whole process tree.
+
+The extraction workers are children of a forkserver, not of the measured process, so
+getrusage(RUSAGE_CHILDREN) would miss their CPU until the forkserver exits; both CPU and
+memory are therefore read from every process of the tree while it lives.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import psutil
+
+SAMPLE_SECONDS = 0.05
+
+
+class TreeCpu:
+    """CPU seconds of this process and every descendant seen so far (each process's own
+    user + system time, last value read; a finished worker keeps its last reading)."""
+
+    def __init__(self) -> None:
+        self._seconds: dict[tuple[int, float], float] = {}
+        self._lock = threading.Lock()
+
+    def sample(self, processes: list[psutil.Process]) -> None:
+        readings = {}
+        for process in processes:
+            try:
+                times = process.cpu_times()
+                readings[(process.pid, process.create_time())] = times.user + times.system
+            except psutil.Error:
+                continue
+        with self._lock:
+            self._seconds.update(readings)
+
+    def total(self) -> float:
+        self.sample(_tree())
+        with self._lock:
+            return sum(self._seconds.values())
+
+
+TREE_CPU = TreeCpu()
+
+
+def _tree() -> list[psutil.Process]:
+    me = psutil.Process()
+    return [me, *me.children(recursive=True)]
+
+
+class PeakMemory:
+    """Samples the memory (and CPU, into TREE_CPU) of this process and all its descendants
+    in a background thread.
+
+    Two sums over the tree: RSS, which counts the pages a forked worker shares with its
+    parent once per process (an upper bound), and PSS, which splits shared pages between
+    the processes sharing them (the physical memory the tree really holds)."""
+
+    def __init__(self) -> None:
+        self.peak_rss_bytes = 0
+        self.peak_pss_bytes = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sample(_tree())
+            self._stop.wait(SAMPLE_SECONDS)
+
+    def sample(self, processes: list[psutil.Process]) -> None:
+        TREE_CPU.sample(processes)
+        rss = pss = 0
+        for process in processes:
+            try:
+                info = process.memory_full_info()
+            except psutil.Error:
+                continue
+            rss += info.rss
+            pss += info.pss
+        self.peak_rss_bytes = max(self.peak_rss_bytes, rss)
+        self.peak_pss_bytes = max(self.peak_pss_bytes, pss)
+
+
+class Clock:
+    """Wall and CPU seconds of a block; CPU is the whole process tree's (extraction workers
+    included), so it stays meaningful when other work shares the cores."""
+
+    def __enter__(self) -> Clock:
+        self._wall = time.perf_counter()
+        self._cpu = TREE_CPU.total()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.perf_counter() - self._wall
+        self.cpu_seconds = TREE_CPU.total() - self._cpu
+
+    def fields(self) -> dict[str, float]:
+        return {"seconds": self.seconds, "cpu_seconds": self.cpu_seconds}
