@@ -61,6 +61,10 @@ VERSION_COLUMN = "fingerprint_version"
 FINGERPRINT_ALGORITHM = "fp2"
 
 _CHUNK_DOCS = 256  # small chunks keep numpy temporaries in cache (2x faster than 4096)
+_FINGERPRINT_BLOCK_DOCS = 1024  # documents per rensa call (see text_fingerprints)
+_TITLE_PAIR_BLOCK = 262_144  # candidate pairs per title lookup (see _shared_title_weight)
+# float slack of the title similarity bound: sums of the same weights in another order
+_SIMILARITY_BOUND_SLACK = 1e-9
 
 
 class DedupeSettings(BaseModel):
@@ -166,12 +170,16 @@ def story_id_for(partition_date: date, earliest_canonical_url: str) -> str:
 
 
 def _mix64(values: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser over a uint64 array (wrapping arithmetic)."""
+    """splitmix64 finaliser over a uint64 array (wrapping arithmetic), computed in place in
+    one new array (1.7x faster than a temporary per step)."""
     with np.errstate(over="ignore"):
-        z = values + np.uint64(0x9E3779B97F4A7C15)
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return z ^ (z >> np.uint64(31))
+        mixed = values + np.uint64(0x9E3779B97F4A7C15)
+        mixed ^= mixed >> np.uint64(30)
+        mixed *= np.uint64(0xBF58476D1CE4E5B9)
+        mixed ^= mixed >> np.uint64(27)
+        mixed *= np.uint64(0x94D049BB133111EB)
+        mixed ^= mixed >> np.uint64(31)
+        return mixed
 
 
 _CHAR_OTHER, _CHAR_WORD, _CHAR_CJK = 0, 1, 2
@@ -347,6 +355,23 @@ def minhash_signatures(shingles: Shingles, settings: DedupeSettings) -> np.ndarr
     return np.asarray(matrix.to_rows(), dtype=np.uint32).reshape(-1, settings.num_perm)
 
 
+def text_fingerprints(
+    texts: Sequence[str | None], settings: DedupeSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """MinHash signatures and text hashes (see Shingles) of many texts, a block of documents
+    at a time: rensa's time per shingle grows with the buffer it is given, and the whole
+    pool's shingles never exist at once (100k synthetic articles, 83M shingles: 13.3 CPU s
+    as one buffer, 7.0 s in blocks of 1024 documents)."""
+    signatures = np.zeros((len(texts), settings.num_perm), dtype=np.uint32)
+    text_hashes = np.zeros(len(texts), dtype=np.uint64)
+    for start in range(0, len(texts), _FINGERPRINT_BLOCK_DOCS):
+        block = slice(start, start + _FINGERPRINT_BLOCK_DOCS)
+        shingles = shingle_documents(texts[block], settings)
+        signatures[block] = minhash_signatures(shingles, settings)
+        text_hashes[block] = shingles.text_hashes
+    return signatures, text_hashes
+
+
 # ---- candidate pairs ------------------------------------------------------------------------
 
 
@@ -355,7 +380,9 @@ def _pairs_from_keys(doc: np.ndarray, key: np.ndarray, max_bucket: int) -> np.nd
     every pair; larger buckets link each member to the bucket's smallest document only."""
     if len(doc) == 0:
         return np.zeros((0, 2), dtype=np.int64)
-    frame = pl.DataFrame({"doc": doc.astype(np.int64), "key": key}).unique()
+    # most keys (LSH band hashes) are held by one document: drop them before any grouping
+    frame = pl.DataFrame({"doc": doc.astype(np.int64), "key": key})
+    frame = frame.filter(pl.col("key").is_duplicated()).unique()
     sizes = frame.group_by("key").agg(pl.len().alias("size"), pl.col("doc").min().alias("head"))
     frame = frame.join(sizes.filter(pl.col("size") >= 2), on="key")
     small = frame.filter(pl.col("size") <= max_bucket).select("key", "doc")
@@ -538,10 +565,11 @@ def _latin_anchors(tokens: pl.DataFrame) -> pl.DataFrame:
         | (pl.col("lowered").str.len_chars() < 2)
         | pl.col("lowered").is_in(list(GENERIC_NAME_WORDS))
     )
+    # a name is a run of words between breaks: (run, breaks so far) tells the names apart
     words = words.with_columns(
         versioned.alias("versioned"),
         breaks.alias("breaks"),
-        breaks.cast(pl.Int32).cum_sum().over("run").alias("part"),
+        breaks.cast(pl.Int64).cum_sum().alias("part"),
     )
     names = (
         words.filter(~pl.col("breaks"))
@@ -626,9 +654,7 @@ def _title_tokens(titles: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([singles, bigrams, words])
 
 
-def fingerprint_terms(
-    titles: pl.Series, texts: pl.Series, lead_chars: int, *, normalised: bool = False
-) -> pl.Series:
+def fingerprint_terms(titles: pl.Series, texts: pl.Series, lead_chars: int) -> pl.Series:
     """Terms stored per article, all computed by polars in Rust: t: title tokens, a: anchors of
     title+lead, f: anchors of the whole article (facts, for the new-development rule).
 
@@ -642,9 +668,7 @@ def fingerprint_terms(
     ).select(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("doc"),
         pl.col("title").fill_null("").str.normalize("NFKC"),
-        pl.col("text").fill_null("")
-        if normalised
-        else pl.col("text").fill_null("").str.normalize("NFKC"),
+        pl.col("text").fill_null("").str.normalize("NFKC"),
     )
     # the lead ends before a Latin word the cut would split ("Paramount" -> "Paramo")
     lead = pl.col("text").str.slice(0, lead_chars).str.replace(r"[A-Za-z0-9.-]+$", "")
@@ -723,8 +747,7 @@ def fingerprint_terms(
         ]
     ).select("doc", (pl.col("prefix") + pl.col("anchor")).alias("term"))
     terms = pl.concat([_title_tokens(base.select("doc", "title")), anchors, headline_words])
-    terms = terms.unique()
-    grouped = terms.group_by("doc").agg(pl.col("term").sort())
+    grouped = terms.group_by("doc").agg(pl.col("term").unique().sort())
     return (
         base.select("doc")
         .join(grouped, on="doc", how="left", maintain_order="left")
@@ -775,36 +798,72 @@ def same_event_pairs(terms: pl.Series, first_count: int, settings: DedupeSetting
         ((documents + 1) / (pl.len().over("term") + 1)).log().alias("weight")
     )
     title_sizes = titles.group_by("doc").agg(pl.col("weight").sum().alias("size"))
-    title_shared = (
-        shared.select("a", "b")
-        .join(titles.rename({"doc": "a"}), on="a")
-        .join(titles.select(pl.col("doc").alias("b"), "term"), on=["b", "term"])
-        .group_by("a", "b")
-        .agg(pl.col("weight").sum().alias("title_shared"))
-    )
     scored = (
-        shared.join(title_shared, on=["a", "b"], how="left")
-        .join(title_sizes.rename({"doc": "a", "size": "size_a"}), on="a", how="left")
+        shared.join(title_sizes.rename({"doc": "a", "size": "size_a"}), on="a", how="left")
         .join(title_sizes.rename({"doc": "b", "size": "size_b"}), on="b", how="left")
         .fill_null(0)
     )
+    anchor_count = pl.col("anchors")
+    linked_by_anchors = (anchor_count >= settings.same_event_strong_anchors) | (
+        (pl.col("strong") >= settings.same_event_strong_facts)
+        & (anchor_count > settings.same_event_strong_facts)
+    )
+    # a candidate shares an anchor or a headline word; two anchors lower the title bar
+    needed_similarity = (
+        pl.when(anchor_count >= settings.same_event_min_anchors)
+        .then(min(settings.same_event_min_title_similarity, settings.same_event_title_similarity))
+        .otherwise(settings.same_event_title_similarity)
+    )
+    # the similarity is at most smaller title / larger title: pairs that cannot reach the
+    # bar skip the title comparison (100k synthetic articles: 3.6M candidates, 2.5M left)
+    larger = pl.max_horizontal("size_a", "size_b")
+    reachable = pl.when(larger > 0).then(pl.min_horizontal("size_a", "size_b") / larger)
+    scored = scored.with_columns(
+        linked_by_anchors.alias("by_anchors"), needed_similarity.alias("needed")
+    ).filter(
+        pl.col("by_anchors")
+        | (reachable.fill_null(0.0) >= pl.col("needed") - _SIMILARITY_BOUND_SLACK)
+    )
+    title_shared = _shared_title_weight(
+        scored["a"].to_numpy(), scored["b"].to_numpy(), titles.select("doc", "term", "weight")
+    )
+    scored = scored.with_columns(pl.Series("title_shared", title_shared, dtype=pl.Float64))
     union = pl.col("size_a") + pl.col("size_b") - pl.col("title_shared")
     title_similarity = pl.when(union > 0).then(pl.col("title_shared") / union).otherwise(0.0)
-    anchor_count = pl.col("anchors")
-    linked = (
-        (
-            (anchor_count >= settings.same_event_min_anchors)
-            & (title_similarity >= settings.same_event_min_title_similarity)
-        )
-        # a candidate shares an anchor or a headline word
-        | (title_similarity >= settings.same_event_title_similarity)
-        | (anchor_count >= settings.same_event_strong_anchors)
-        | (
-            (pl.col("strong") >= settings.same_event_strong_facts)
-            & (anchor_count > settings.same_event_strong_facts)
-        )
-    )
+    linked = pl.col("by_anchors") | (title_similarity >= pl.col("needed"))
     return scored.filter(linked).select("a", "b").sort("a", "b")
+
+
+def _shared_title_weight(a: np.ndarray, b: np.ndarray, titles: pl.DataFrame) -> np.ndarray:
+    """Per pair (a[i], b[i]): summed weight of the title tokens both documents carry. Each
+    of a's tokens is looked up among b's by one integer key (document, token); pairs go in
+    blocks so the expanded lookups stay small (a full join of 3.6M pairs with their titles
+    held 3.4 GB)."""
+    titles = titles.sort("doc", "term").with_columns(
+        pl.col("term").cast(pl.Categorical).to_physical().cast(pl.Int64).alias("token")
+    )
+    token_count = int(titles["token"].max() or 0) + 1
+    doc = titles["doc"].to_numpy()
+    token = titles["token"].to_numpy()
+    keyed = titles.select((pl.col("doc") * token_count + pl.col("token")).alias("key"), "weight")
+    document_count = int(max(doc.max(initial=-1), a.max(initial=-1), b.max(initial=-1))) + 1
+    first_token = np.searchsorted(doc, np.arange(document_count + 1))
+    token_counts = np.diff(first_token)
+    shared = np.zeros(len(a), dtype=np.float64)
+    for start in range(0, len(a), _TITLE_PAIR_BLOCK):
+        block_a = a[start : start + _TITLE_PAIR_BLOCK]
+        block_b = b[start : start + _TITLE_PAIR_BLOCK]
+        counts = token_counts[block_a]
+        pair = np.repeat(np.arange(len(block_a)), counts)
+        # position of each of a's tokens: a's first token plus the offset inside a's run
+        run_start = np.cumsum(counts) - counts
+        position = np.arange(len(pair)) - run_start[pair] + first_token[block_a][pair]
+        lookups = pl.DataFrame({"pair": pair, "key": block_b[pair] * token_count + token[position]})
+        found = lookups.join(keyed, on="key", maintain_order="left")
+        shared[start : start + len(block_a)] = np.bincount(
+            found["pair"].to_numpy(), weights=found["weight"].to_numpy(), minlength=len(block_a)
+        )
+    return shared
 
 
 # ---- grouping ---------------------------------------------------------------------------------
@@ -908,23 +967,19 @@ def _ensure_fingerprints(frame: pl.DataFrame, settings: DedupeSettings) -> pl.Da
     marked = frame.with_columns(stale.alias("_stale"))
     current = marked.filter(~pl.col("_stale"))
     todo = marked.filter(pl.col("_stale"))
-    shingles = shingle_documents(todo["text"].to_list(), settings)
-    normalised = pl.Series(
-        [unicodedata.normalize("NFKC", text) for text in todo["text"].fill_null("")],
-        dtype=pl.String,
-    )
+    signatures, text_hashes = text_fingerprints(todo["text"].to_list(), settings)
     todo = todo.with_columns(
         pl.Series(
             SIGNATURE_COLUMN,
-            minhash_signatures(shingles, settings),
+            signatures,
             dtype=pl.List(pl.UInt32),
         ),
         pl.Series(
             "text_hash",
-            [f"{value:016x}" if value else None for value in shingles.text_hashes.tolist()],
+            [f"{value:016x}" if value else None for value in text_hashes.tolist()],
             dtype=pl.String,
         ),
-        fingerprint_terms(_titles(todo), normalised, settings.lead_chars, normalised=True),
+        fingerprint_terms(_titles(todo), todo["text"], settings.lead_chars),
         pl.lit(version, dtype=pl.String).alias(VERSION_COLUMN),
     )
     return pl.concat([current, todo], how="vertical_relaxed").drop("_stale")

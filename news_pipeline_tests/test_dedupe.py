@@ -8,16 +8,20 @@ import random
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
+from news_pipeline import dedupe
 from news_pipeline.dedupe import (
     DedupeSettings,
     dedupe_articles,
     evaluate_pairs,
     evaluation_labels,
     fingerprint_terms,
+    minhash_signatures,
     shingle_documents,
+    text_fingerprints,
 )
 from news_pipeline.schema import (
     CLEANED_ARTICLES_SCHEMA,
@@ -341,6 +345,42 @@ def test_full_width_and_ascii_text_share_a_text_hash() -> None:
     )
     assert shingles.text_hashes[0] == shingles.text_hashes[1]
     assert shingles.text_hashes[0] != shingles.text_hashes[2]
+
+
+def test_fingerprints_in_blocks_equal_one_pass_over_all_texts() -> None:
+    # more texts than one block of text_fingerprints, so block edges are crossed
+    generator = random.Random(5)
+    vocabulary = ["model", "release", "qwen3.5", "开源", "模型", "发布", "参数", "Ｇ", "１２"]
+    texts: list[str | None] = [
+        " ".join(generator.choices(vocabulary, k=generator.randint(0, 40))) for _ in range(2500)
+    ]
+    texts[1023:1026] = [None, "", "模型"]
+    settings = DedupeSettings()
+    signatures, text_hashes = text_fingerprints(texts, settings)
+    shingles = shingle_documents(texts, settings)
+    assert np.array_equal(signatures, minhash_signatures(shingles, settings))
+    assert np.array_equal(text_hashes, shingles.text_hashes)
+
+
+def test_shared_title_weight_sums_the_tokens_both_titles_carry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # blocks of 3 pairs, so the lookups of one pair never leak into the next block's
+    monkeypatch.setattr(dedupe, "_TITLE_PAIR_BLOCK", 3)
+    weights = {"t:a": 1.0, "t:b": 2.0, "t:c": 4.0, "t:d": 8.0, "t:e": 16.0}
+    titles = {0: ["t:a", "t:b"], 1: ["t:b", "t:c"], 2: [], 3: ["t:a", "t:b", "t:c"], 4: ["t:e"]}
+    frame = pl.DataFrame(
+        [
+            {"doc": doc, "term": term, "weight": weights[term]}
+            for doc, terms in titles.items()
+            for term in terms
+        ],
+        schema={"doc": pl.Int64, "term": pl.String, "weight": pl.Float64},
+    )
+    pairs = [(a, b) for a in titles for b in titles if a < b] + [(4, 3), (1, 0)]
+    expected = [sum(weights[term] for term in set(titles[a]) & set(titles[b])) for a, b in pairs]
+    first, second = (np.array(side, dtype=np.int64) for side in zip(*pairs, strict=True))
+    assert dedupe._shared_title_weight(first, second, frame).tolist() == expected
 
 
 # ---- evaluate_pairs ---------------------------------------------------------------------
