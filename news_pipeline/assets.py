@@ -89,6 +89,15 @@ STAGE = {
 CHECK = {"partitions_def": daily_partitions, "pool": DUCKDB_POOL}
 
 
+# The report lists articles and exclusions, never their text: it reads deduped_stories
+# without the text columns, so its memory does not grow with the length of the articles.
+REPORT_COLUMNS = [
+    name
+    for name in schema.DEDUPED_STORIES_SCHEMA
+    if name not in {"text", "listed_summary", "description"}
+]
+
+
 def _asset_metadata(columns: dict[str, pl.DataType]) -> dict[str, object]:
     """Partition column for the IO manager plus the column schema the UI shows."""
     column_schema = TableSchema(
@@ -413,6 +422,10 @@ def categorized_items_valid_labels(
 @asset(
     **STAGE,
     metadata=PARTITION_METADATA,
+    ins={
+        "categorized_items": AssetIn(),
+        "deduped_stories": AssetIn(metadata={"columns": REPORT_COLUMNS}),
+    },
     kinds={"python", "jinja", "markdown", "html", "json"},
     # The schedule ticks at 07:00; a report older than that morning's 09:00 deadline is late.
     freshness_policy=FreshnessPolicy.cron(
@@ -500,7 +513,7 @@ def daily_report(
     asset=daily_report,
     **CHECK,
     blocking=True,
-    additional_ins={"deduped_stories": AssetIn()},
+    additional_ins={"deduped_stories": AssetIn(metadata={"columns": REPORT_COLUMNS})},
 )
 def daily_report_accounts_for_every_item(
     daily_report: pl.DataFrame, deduped_stories: pl.DataFrame
