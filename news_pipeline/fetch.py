@@ -68,7 +68,6 @@ class _Collector:
         self.now = now
         self.timezone = ZoneInfo(window.timezone)
         self._pages: dict[str, asyncio.Task[FetchResult]] = {}
-        self._pages_in_memory = asyncio.Semaphore(fetcher.settings.max_concurrency)
 
     def _fetch_time(self, result: FetchResult) -> datetime:
         return self.now if self.now is not None else result.fetched_at
@@ -197,11 +196,9 @@ class _Collector:
 
     async def _fetch_and_store(self, url: str) -> FetchResult:
         """The result kept for other listings of the URL holds the body's hash, not its
-        bytes, and a page counts against the concurrency limit until it is stored: a day's
-        pages are never all in memory at once, even when the disk is slower than the web."""
-        async with self._pages_in_memory:
-            result = await self.fetcher.fetch(url)
-            await self._store_body(result)
+        bytes: a day's pages are never all in memory at once."""
+        result = await self.fetcher.fetch(url)
+        await self._store_body(result)
         result.body = None
         return result
 
