@@ -11,6 +11,7 @@ import hashlib
 import re
 import socket
 import threading
+import time
 import tracemalloc
 import zlib
 from collections.abc import Iterator
@@ -422,6 +423,56 @@ def test_a_days_pages_are_not_all_held_in_memory(server: HTTPServer, tmp_path: P
     assert store.count() == page_count + 1
     assert len(store.in_use) == page_count + 1
     assert max(store.in_use) < page_count * page_bytes / 3
+
+
+def test_a_host_waiting_out_its_delay_does_not_hold_back_the_others(tmp_path: Path) -> None:
+    """Politeness is per host: while one host's pages wait for their turn, other hosts'
+    pages are fetched. (A global slot taken before the host gate once let one host's queue
+    hold every slot, and 20 hosts were fetched at the pace of one.)"""
+    servers = [HTTPServer(host=f"127.0.0.{n}", threaded=True) for n in (2, 3)]
+    served: list[int] = []
+    lock = threading.Lock()
+    for number, server in enumerate(servers):
+
+        def page(request: Request, number: int = number) -> Response:
+            with lock:
+                served.append(number)
+            return Response(HTML_PAGE, content_type="text/html")
+
+        def feed(request: Request, number: int = number) -> Response:
+            if number == 1:
+                time.sleep(0.15)  # a slow listing: the first site's pages are queued first
+            items = [
+                {"title": f"T{n}", "link": f"/p/{n}.html", "pubDate": IN_WINDOW} for n in range(8)
+            ]
+            return Response(rss(items), content_type="application/rss+xml")
+
+        server.no_handler_status_code = 404
+        server.start()
+        server.expect_request("/feed.xml").respond_with_handler(feed)
+        server.expect_request(re.compile(r"/p/\d+\.html")).respond_with_handler(page)
+    try:
+        sources = SourcesConfig(
+            sources=[
+                {"name": f"site{n}", "type": "rss", "url": server.url_for("/feed.xml")}
+                for n, server in enumerate(servers)
+            ]
+        )
+        fetch_settings = FetchSettings(
+            per_host_min_delay_seconds=0.1,
+            per_host_concurrency=1,
+            max_concurrency=2,
+            allowed_private_hosts=[f"{s.host}:{s.port}" for s in servers],
+        )
+        frame = collect_raw_articles(sources, WINDOW, fetch_settings, BODIES, None, NOW)
+    finally:
+        for server in servers:
+            server.clear()
+            server.stop()
+    assert items_of(frame)["status"].to_list() == [schema.STATUS_OK] * 16
+    # The second site lists 0.15 s late; the first site's pages go out every 0.1 s. Fetched
+    # per host, the second site's first page follows about 2 of the first's, not all 8.
+    assert served.index(1) < 4, served
 
 
 def test_gzip_bomb_is_stopped_on_decoded_bytes_with_low_memory(server: HTTPServer) -> None:
