@@ -43,7 +43,7 @@ def _item_count(raw: pl.DataFrame) -> int:
 
 def step_extract(job: dict[str, Any]) -> dict[str, Any]:
     """clean_articles over the whole raw partition, one worker per core."""
-    from news_pipeline.extract import clean_articles, load_boilerplate_rules
+    from news_pipeline.text.extract import clean_articles, load_boilerplate_rules
 
     files = _files(job)
     raw = corpus.read_raw(files)
@@ -102,7 +102,7 @@ def _deduped_path(job: dict[str, Any]) -> Path:
 
 def step_dedupe(job: dict[str, Any]) -> dict[str, Any]:
     """dedupe_articles over the articles' true texts (no previous days)."""
-    from news_pipeline.dedupe import DedupeSettings, dedupe_articles
+    from news_pipeline.stories.dedupe import DedupeSettings, dedupe_articles
 
     truth = corpus.read_truth(_files(job, pages=False))
     cleaned = corpus.cleaned_from_truth(truth)
@@ -137,7 +137,11 @@ def step_dedupe_baseline(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def step_categorize(job: dict[str, Any]) -> dict[str, Any]:
-    from news_pipeline.categorize import CategorizeSettings, categorize_stories, load_taxonomy
+    from news_pipeline.editorial.categorize import (
+        CategorizeSettings,
+        categorize_stories,
+        load_taxonomy,
+    )
 
     deduped = pl.read_parquet(_deduped_path(job))
     taxonomy = load_taxonomy()
@@ -150,8 +154,8 @@ def step_categorize(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def step_render(job: dict[str, Any]) -> dict[str, Any]:
-    from news_pipeline.categorize import load_taxonomy
-    from news_pipeline.render import build_report, write_report
+    from news_pipeline.editorial.categorize import load_taxonomy
+    from news_pipeline.report.render import build_report, write_report
 
     deduped = pl.read_parquet(_deduped_path(job))
     categorized = pl.read_parquet(

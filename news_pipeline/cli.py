@@ -16,7 +16,7 @@ from pathlib import Path
 
 from dagster import BetaWarning, ExecuteInProcessResult, PreviewWarning
 
-from news_pipeline.resources import DATA_DIR_ENV, SOURCES_ENV, default_data_dir
+from news_pipeline.defs.resources import DATA_DIR_ENV, SOURCES_ENV, default_data_dir
 
 STAGES = (
     "raw_articles",

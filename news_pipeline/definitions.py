@@ -17,9 +17,9 @@ from dagster import (
     define_asset_job,
 )
 
-from news_pipeline.assets import all_asset_checks, all_assets, daily_partitions
-from news_pipeline.duckdb_io import NewsDuckDBIOManager
-from news_pipeline.resources import (
+from news_pipeline.defs.assets import all_asset_checks, all_assets, daily_partitions
+from news_pipeline.defs.io_manager import NewsDuckDBIOManager
+from news_pipeline.defs.resources import (
     EditorialResource,
     HttpClientResource,
     OutputLocationResource,

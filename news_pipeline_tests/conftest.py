@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from dagster import DagsterInstance, ExecuteInProcessResult, instance_for_test, materialize
 
-from news_pipeline.assets import all_asset_checks, all_assets
-from news_pipeline.body_store import BodyStore
 from news_pipeline.definitions import build_resources
+from news_pipeline.defs.assets import all_asset_checks, all_assets
+from news_pipeline.fetch.body_store import BodyStore
 
 
 @pytest.fixture

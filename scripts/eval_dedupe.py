@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from news_pipeline.dedupe import (
+from news_pipeline.schema import CLEANED_ARTICLES_SCHEMA, conform
+from news_pipeline.stories.dedupe import (
     DedupeSettings,
     dedupe_articles,
     estimated_jaccard,
@@ -34,7 +35,6 @@ from news_pipeline.dedupe import (
     minhash_signatures,
     shingle_documents,
 )
-from news_pipeline.schema import CLEANED_ARTICLES_SCHEMA, conform
 
 EVAL_SET = (
     Path(__file__).resolve().parent.parent

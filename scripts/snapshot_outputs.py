@@ -32,16 +32,23 @@ sys.path.insert(0, str(ROOT / "scripts"))
 DEMO_DAYS = ("2026-02-14", "2026-02-15")
 FIXED_MOMENT = datetime(2026, 2, 20, tzinfo=UTC)
 # report.json's field, and the "generated at" line of the Markdown and HTML (zh and en).
-GENERATED_AT = re.compile(
-    r'"generated_at": ?"[^"]*"|(生成于|Generated) \d{4}-\d\d-\d\d \d\d:\d\d'
-)
+GENERATED_AT = re.compile(r'"generated_at": ?"[^"]*"|(生成于|Generated) \d{4}-\d\d-\d\d \d\d:\d\d')
 
 
 def write_demo(out: Path) -> None:
     cli = Path(sys.executable).parent / "news-pipeline"
     with tempfile.TemporaryDirectory() as data_dir:
         subprocess.run(
-            [str(cli), "run", "--date", DEMO_DAYS[0], "--to", DEMO_DAYS[-1], "--data-dir", data_dir],
+            [
+                str(cli),
+                "run",
+                "--date",
+                DEMO_DAYS[0],
+                "--to",
+                DEMO_DAYS[-1],
+                "--data-dir",
+                data_dir,
+            ],
             check=True,
             capture_output=True,
         )
@@ -58,8 +65,12 @@ def write_dedupe_eval(out: Path) -> None:
     from eval_dedupe import load_eval_set, run_days_in_order
 
     from news_pipeline import schema
-    from news_pipeline.categorize import CategorizeSettings, categorize_stories, load_taxonomy
-    from news_pipeline.render import build_report, write_report
+    from news_pipeline.editorial.categorize import (
+        CategorizeSettings,
+        categorize_stories,
+        load_taxonomy,
+    )
+    from news_pipeline.report.render import build_report, write_report
 
     articles = load_eval_set()
     deduped = schema.conform(run_days_in_order(articles), schema.DEDUPED_STORIES_SCHEMA)
@@ -90,7 +101,7 @@ def write_dedupe_eval(out: Path) -> None:
 def write_categorize_eval(out: Path) -> None:
     from eval_categorize import load_labelled_set
 
-    from news_pipeline.categorize import classify_story, load_taxonomy
+    from news_pipeline.editorial.categorize import classify_story, load_taxonomy
 
     taxonomy = load_taxonomy()
     results = {}
