@@ -13,6 +13,9 @@ import math
 import re
 from dataclasses import dataclass
 
+from news_pipeline import wordlists
+from news_pipeline.cjk import HAN_RE, HAN_RUN_PATTERN, is_chinese_text_char
+
 __all__ = [
     "content_tokens",
     "extract_key_facts",
@@ -78,16 +81,6 @@ _ABBREVIATIONS = {
 _WORD_BEFORE_DOT = re.compile(r"([A-Za-z](?:[A-Za-z.]*[A-Za-z])?)$")
 
 
-def _is_cjk(char: str) -> bool:
-    code = ord(char)
-    return (
-        0x4E00 <= code <= 0x9FFF
-        or 0x3400 <= code <= 0x4DBF
-        or 0x3000 <= code <= 0x303F
-        or 0xFF00 <= code <= 0xFFEF
-    )
-
-
 def _dot_ends_sentence(text: str, index: int) -> bool:
     """Decide whether the '.' at text[index] closes a sentence.
 
@@ -131,7 +124,9 @@ def split_sentences(text: str) -> list[str]:
                 is_end = True
             elif char in _ASCII_END:
                 after = paragraph[index + 1] if index + 1 < length else ""
-                is_end = not after or after.isspace() or after in _CLOSERS or _is_cjk(after)
+                is_end = (
+                    not after or after.isspace() or after in _CLOSERS or is_chinese_text_char(after)
+                )
                 is_end = is_end or after in _ASCII_END
             elif char == ".":
                 is_end = _dot_ends_sentence(paragraph, index)
@@ -162,68 +157,15 @@ def split_sentences(text: str) -> list[str]:
 # ---- lengths, tokens, boilerplate --------------------------------------------------------
 
 _UNDETERMINED_LANGUAGES = {"und", "unknown", "mixed", "mul"}
-_CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _WORD_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-']*")
-_EN_STOPWORDS = {
-    "the",
-    "a",
-    "an",
-    "and",
-    "or",
-    "of",
-    "to",
-    "in",
-    "on",
-    "for",
-    "with",
-    "by",
-    "at",
-    "from",
-    "as",
-    "is",
-    "are",
-    "was",
-    "were",
-    "be",
-    "been",
-    "it",
-    "its",
-    "this",
-    "that",
-    "these",
-    "those",
-    "has",
-    "have",
-    "had",
-    "will",
-    "would",
-    "can",
-    "could",
-    "said",
-    "says",
-    "also",
-    "than",
-    "but",
-    "not",
-    "their",
-    "they",
-    "he",
-    "she",
-    "his",
-    "her",
-    "we",
-    "our",
-    "you",
-    "more",
-    "new",
-}
+_EN_STOPWORDS = wordlists.function_words()
 
 
 def _is_chinese(text: str, language: str | None) -> bool:
     """Chinese-style text (budget in characters); undetermined languages are judged by script."""
     if language and language.lower() not in _UNDETERMINED_LANGUAGES:
         return language.lower().startswith(("zh", "ja"))
-    cjk = len(_CJK_RE.findall(text))
+    cjk = len(HAN_RE.findall(text))
     return cjk > 0 and cjk >= len(_WORD_RE.findall(text))
 
 
@@ -237,7 +179,7 @@ def text_length(text: str, language: str) -> int:
 def content_tokens(text: str) -> set[str]:
     """Character bigrams of Chinese runs plus lower-cased non-stopword Latin words."""
     tokens: set[str] = set()
-    for run in re.findall(r"[\u3400-\u4dbf\u4e00-\u9fff]+", text):
+    for run in re.findall(HAN_RUN_PATTERN, text):
         if len(run) == 1:
             tokens.add(run)
         tokens.update(run[i : i + 2] for i in range(len(run) - 1))
@@ -305,7 +247,7 @@ def is_boilerplate(sentence: str) -> bool:
     """True for sentences that look like page furniture rather than reporting."""
     if _BOILERPLATE_RE.search(sentence):
         return True
-    letters = len(_CJK_RE.findall(sentence)) + len(re.findall(r"[A-Za-z]", sentence))
+    letters = len(HAN_RE.findall(sentence)) + len(re.findall(r"[A-Za-z]", sentence))
     return letters < max(4, len(sentence) // 3)
 
 
@@ -333,7 +275,7 @@ def _is_candidate(sentence: str, language: str) -> bool:
     if is_boilerplate(sentence):
         return False
     if _is_chinese(sentence, language):
-        return len(_CJK_RE.findall(sentence)) >= 8
+        return len(HAN_RE.findall(sentence)) >= 8
     return len(sentence.split()) >= 5
 
 

@@ -37,6 +37,8 @@ import polars as pl
 from pydantic import BaseModel, Field
 from rensa import RMinHash
 
+from news_pipeline import wordlists
+from news_pipeline.cjk import CJK_LETTER_RANGES, HAN_RUN_PATTERN
 from news_pipeline.schema import (
     CLEANED_ARTICLES_SCHEMA,
     DEDUPED_STORIES_SCHEMA,
@@ -196,14 +198,7 @@ def _character_classes() -> np.ndarray:
     for low, high in ((0x30, 0x39), (0x61, 0x7A), (0xC0, 0x24F), (0x370, 0x52F)):
         classes[low : high + 1] = _CHAR_WORD
     classes[[0xD7, 0xF7]] = _CHAR_OTHER
-    for low, high in (
-        (0x3040, 0x30FF),
-        (0x3400, 0x4DBF),
-        (0x4E00, 0x9FFF),
-        (0xAC00, 0xD7AF),
-        (0xF900, 0xFAFF),
-        (0x20000, 0x2FFFF),
-    ):
+    for low, high in CJK_LETTER_RANGES:
         classes[low : high + 1] = _CHAR_CJK
     return classes
 
@@ -442,7 +437,6 @@ _UNIT_PATTERN = r"(%|万亿|亿|万|千|百|trillion|billion|million|thousand|bn
 _TITLE_CASE_WORD_PATTERN = r"^[A-Z][a-z]+(?:['’]s)?[,:;!?]*$"
 _TITLE_CASE_MIN_WORDS = 3
 _TITLE_CASE_SHARE = 0.75  # capitalised share of a headline's words of 4+ letters
-_CJK_RUN_PATTERN = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
 _LATIN_WORD_PATTERN = r"[a-z][a-z0-9]+"
 _UNIT_SCALE = {
     "万亿": 1e12,
@@ -462,90 +456,11 @@ _UNIT_SCALE = {
 }
 
 
-def _word_set(words: str) -> frozenset[str]:
-    return frozenset(words.split())
-
-
-STOPWORDS = _word_set(
-    """
-    a an the and or but of to in on at for with by from as is are was were be been has have
-    had it its this that these those their they he she we you i our his her not no new more
-    most than then into over after before about says said will would can could may might
-    also just what which who whom when where why how all any each other some such only own
-    same so too very one two three first last up out off down us year years today week month
-    monday tuesday wednesday thursday friday saturday sunday january february march april
-    june july august september october november december jan feb mar apr jun jul aug sep
-    sept oct nov dec mr ms according while because if there here via per model models ai
-    """
-)
-# Capitalised words that name no particular actor: sentence starts, titles, generic nouns.
-GENERIC_NAME_WORDS = STOPWORDS | _word_set(
-    """
-    group inc corp co ltd company companies ceo cto chief executive president founder
-    association institute university lab labs team news report reports reporting editing
-    spring festival gala lunar chinese china american america united states u.s us uk eu
-    european india indian global world national international tech technology technologies
-    its it's read sign subscribe open source pro lite mini max plus ultra app apps api
-    """
-)
+STOPWORDS = wordlists.stopwords()
+GENERIC_NAME_WORDS = wordlists.generic_name_words()
 # Chinese names of actors and products, mapped to the words English reports use, so one event
 # reported in both languages shares its anchors.
-ENTITY_ALIASES: dict[str, str] = {
-    "字节跳动": "bytedance",
-    "字节": "bytedance",
-    "阿里巴巴": "alibaba",
-    "阿里": "alibaba",
-    "通义": "alibaba",
-    "通义千问": "qwen",
-    "千问": "qwen",
-    "豆包": "doubao",
-    "腾讯": "tencent",
-    "元宝": "yuanbao",
-    "百度": "baidu",
-    "文心": "ernie",
-    "智谱": "zhipu",
-    "月之暗面": "moonshot",
-    "深度求索": "deepseek",
-    "蚂蚁集团": "ant",
-    "蚂蚁": "ant",
-    "京东": "jd",
-    "美团": "meituan",
-    "华为": "huawei",
-    "小米": "xiaomi",
-    "快手": "kuaishou",
-    "可灵": "kling",
-    "商汤": "sensetime",
-    "宇树": "unitree",
-    "银河通用": "galbot",
-    "松延动力": "noetix",
-    "魔法原子": "magiclab",
-    "迪士尼": "disney",
-    "漫威": "marvel",
-    "星球大战": "wars",
-    "星战": "wars",
-    "好莱坞": "hollywood",
-    "美国电影协会": "picture",
-    "派拉蒙": "paramount",
-    "华纳兄弟": "warner",
-    "索尼": "sony",
-    "谷歌": "google",
-    "微软": "microsoft",
-    "英伟达": "nvidia",
-    "苹果公司": "apple",
-    "特斯拉": "tesla",
-    "马斯克": "musk",
-    "奥尔特曼": "altman",
-    "奥特曼": "altman",
-    "亚马逊": "amazon",
-    "甲骨文": "oracle",
-    "三星": "samsung",
-    "台积电": "tsmc",
-    "英特尔": "intel",
-    "高通": "qualcomm",
-    "塔塔": "tata",
-    "连线": "wired",
-    "梅塔": "meta",
-}
+ENTITY_ALIASES = wordlists.entity_aliases()
 _ALIAS_PATTERN = "|".join(sorted(map(re.escape, ENTITY_ALIASES), key=len, reverse=True))
 
 
@@ -630,7 +545,7 @@ def _title_tokens(titles: pl.DataFrame) -> pl.DataFrame:
     """t: character bigrams of CJK runs and content words of Latin text in the title."""
     lowered = titles.select("doc", pl.col("title").str.to_lowercase())
     runs = (
-        lowered.select("doc", pl.col("title").str.extract_all(_CJK_RUN_PATTERN).alias("run"))
+        lowered.select("doc", pl.col("title").str.extract_all(HAN_RUN_PATTERN).alias("run"))
         .explode("run")
         .drop_nulls("run")
     )

@@ -34,6 +34,7 @@ from htmldate import find_date
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
 
+from news_pipeline.cjk import HAN_RE
 from news_pipeline.datafiles import data_path
 from news_pipeline.fetch.body_store import BodyMissingError, BodyStore, read_body
 from news_pipeline.schema import (
@@ -95,7 +96,6 @@ _BLOCK_TAG = re.compile(r"(?i)<\s*(?:br\s*/?|/p|/div|/li|/h[1-6]|/tr|/blockquote
 _SPACE_LIKE = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\t\f\v]")
 _ZERO_WIDTH = re.compile(r"[\u200b\u2060\ufeff\u00ad]")
 _SPACE_RUN = re.compile(r" {2,}")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LETTER = re.compile(r"[^\W\d_]")
 _TITLE_SEPARATORS = (" - ", " – ", " — ", " | ", "｜", " · ", "_", "-", "|", "—")
 
@@ -425,7 +425,7 @@ def _han_variant(character: str) -> int:
 
 def detect_script(text: str) -> str | None:
     """hant when Traditional-only characters outnumber Simplified-only ones, else hans."""
-    han = _HAN.findall(text[:SCRIPT_SAMPLE_CHARS])
+    han = HAN_RE.findall(text[:SCRIPT_SAMPLE_CHARS])
     if not han:
         return None
     balance = sum(_han_variant(character) for character in han)

@@ -27,6 +27,8 @@ from typing import Any, NamedTuple
 
 import ftfy
 
+from news_pipeline import wordlists
+
 DROPPED_BYTES: tuple[int, ...] = (0x81, 0x8D, 0x8E, 0x8F, 0x90, 0x9D, 0x9E, 0xAD)
 _UNUSABLE_CATEGORIES = frozenset({"Cn", "Co", "Cs", "Cc"})
 _MAX_WORD_CHARS = 12
@@ -87,20 +89,6 @@ _UNKNOWN_HAN_FREQUENCY = 0.5
 _UNKNOWN_OTHER_FREQUENCY = 5.0
 # Words of AI and technology news that jieba's list (from the early 2010s) lacks, written in
 # Simplified (Traditional text is folded onto it, so Taiwan terms such as 晶片 are listed so).
-_DOMAIN_WORDS = """
-大模型 小模型 基座模型 语言模型 算力 智能体 多模态 提示词 提示工程 英伟达 谷歌 深度学习 机器学习
-强化学习 生成式 预训练 微调 蒸馏 量化 推理 推理成本 推理速度 推测解码 注意力 注意力机制 混合专家
-稀疏 激活参数 参数量 上下文 上下文窗口 长文本 幻觉 开源 闭源 端侧 具身智能 人形机器人 机器狗
-自动驾驶 无人驾驶 数据中心 液冷 散热 芯片 晶片 晶圆 封装 先进封装 高带宽内存 显存 显卡 服务器
-伺服器 算法 演算法 软件 软体 硬件 硬体 程序员 程式 网路 影片 记忆体 资料 云端 云厂商 云服务
-评测 评测集 基准 基准测试 排行榜 榜单 开发者 应用程序 插件 接口 工作流 向量 向量数据库 检索增强
-知识库 聊天机器人 语音助手 文生图 文生视频 视频生成 图像生成 数字人 换脸 声音克隆 深度伪造 合规
-监管 透明度 版权 授权 数据污染 吞吐量 延迟 低延迟 高并发 并发 集群 调度 能耗 吉瓦 兆瓦 千瓦
-电力 电网 算力中心 超算 超级计算机 量子计算 半导体 光刻机 代工 台积电 英特尔 超微 微软 苹果
-亚马逊 字节跳动 阿里巴巴 腾讯 百度 华为 小米 蚂蚁 智谱 月之暗面 深度求索 通义 千问 文心 混元 豆包
-元宝 昇腾 寒武纪 摩尔线程 宇树 迪士尼 好莱坞 编剧 短视频 直播 带货 红包 免单 春晚 出海 投资人
-融资 估值 上市 财报 营收 订阅 付费 定价 降价 价格战 性价比 新创 新创公司 初创公司 独角兽 加速器
-"""
 _DOMAIN_WORD_FREQUENCY = 300.0
 # Share of wordfreq's modern frequencies in the blend with jieba's (from the early 2010s), and
 # the part of speech assumed for a word that only wordfreq lists.
@@ -505,7 +493,7 @@ def _language_model() -> _LanguageModel:
     for word in _read_opencc_table("STPhrases.txt"):
         if word not in word_freq:
             word_freq[word], word_tag[word] = _PHRASE_TABLE_FREQUENCY, "n"
-    for word in _DOMAIN_WORDS.split():
+    for word in wordlists.domain_words():
         if word not in word_freq:
             word_freq[word], word_tag[word] = _DOMAIN_WORD_FREQUENCY, "n"
     total = sum(word_freq.values())
