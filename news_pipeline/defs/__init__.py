@@ -1,1 +1,1 @@
-"""."""
+"""The Dagster wiring: assets, checks, resources, partitions, the IO manager."""
