@@ -30,8 +30,7 @@ from dagster._core.storage.tags import (
 
 from benchmarks import corpus
 from benchmarks.measure import TREE_CPU
-from news_pipeline.definitions import build_resources
-from news_pipeline.defs.assets import all_asset_checks, all_assets, daily_partitions
+from news_pipeline.defs import build_defs
 from news_pipeline.fetch.body_store import BodyStore
 
 DOWNSTREAM = ("cleaned_articles", "deduped_stories", "categorized_items", "daily_report")
@@ -64,7 +63,7 @@ def _run(
         assets,
         partition_key=keys[0] if single else None,
         tags=None if single else _range_tags(keys),
-        resources=build_resources(data_dir),
+        resources=build_defs(None, data_dir).resources,
         instance=instance,
         selection=selection,
         run_config=QUIET,
@@ -78,9 +77,11 @@ def seed_raw_partitions(
     store the frames' pages are in, becomes the data dir's body store (a symlink) unless the
     frames wrote their pages there themselves."""
 
+    partitions = build_defs(None, data_dir).resolve_job_def("daily_report_job").partitions_def
+
     @asset(
         name="raw_articles",
-        partitions_def=daily_partitions,
+        partitions_def=partitions,
         metadata={"partition_expr": "partition_date"},
     )
     def raw_articles_stand_in(context: AssetExecutionContext) -> pl.DataFrame:
@@ -135,7 +136,8 @@ def materialize_downstream(
     `range` (one run for all) or `chunked` (runs of `run_size` consecutive partitions).
     `asset_names` narrows the selection (e.g. cleaned_articles alone for its memory)."""
     instance = instance_for(data_dir)
-    assets: list[Any] = [*all_assets, *all_asset_checks]
+    defs = build_defs(None, data_dir)
+    assets: list[Any] = [*defs.assets, *defs.asset_checks]
     if mode == "single":
         groups = [[key] for key in keys]
     elif mode == "range":

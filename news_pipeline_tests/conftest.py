@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 from dagster import DagsterInstance, ExecuteInProcessResult, instance_for_test, materialize
 
-from news_pipeline.definitions import build_resources
-from news_pipeline.defs.assets import all_asset_checks, all_assets
+from news_pipeline.defs import build_defs
 from news_pipeline.fetch.body_store import BodyStore
 
 
@@ -34,10 +33,11 @@ def materialize_day(
     **resource_overrides: Any,
 ) -> ExecuteInProcessResult:
     """Materialize the whole graph and its checks for one day, as the job does."""
+    defs = build_defs(sources_file, data_dir, resource_overrides=resource_overrides)
     return materialize(
-        [*all_assets, *all_asset_checks],
+        [*defs.assets, *defs.asset_checks],
         partition_key=partition_key,
-        resources=build_resources(data_dir, sources_file, **resource_overrides),
+        resources=defs.resources,
         instance=instance,
         raise_on_error=False,
     )

@@ -1,75 +1,84 @@
 """Dagster resources: everything the assets need from outside the process.
 
-Sources, the HTTP client settings, the editorial configuration and the output location are
-resources so that a test, `dagster dev` and `news-pipeline run` can point the same assets at
-different files and servers without touching asset code.
+Sources, the HTTP client settings, the editorial configuration, the output location and the
+progress display are resources so that a test, `dagster dev` and `news-pipeline run` can point
+the same assets at different files, servers and terminals without touching asset code.
 """
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-from dagster import ConfigurableResource
+from dagster import AssetExecutionContext, ConfigurableResource
 from pydantic import Field
 
-from news_pipeline.demo.server import DEMO_PORT, DEMO_SOURCES_PATH, serve_demo_corpus
-from news_pipeline.editorial.categorize import CategorizeSettings, Taxonomy, load_taxonomy
-from news_pipeline.fetch.body_store import BodyStore
-from news_pipeline.fetch.fetcher import FetchSettings
-from news_pipeline.fetch.http_cache import HttpCache
+from news_pipeline.demo.server import (
+    BASE_URL_PLACEHOLDER_NAME,
+    DEMO_PORT,
+    DEMO_SOURCES_PATH,
+    serve_demo_corpus,
+)
+from news_pipeline.editorial import CategorizeSettings, Taxonomy, load_taxonomy
+from news_pipeline.fetch import BodyStore, FetchSettings, HttpCache
+from news_pipeline.progress import ProgressReporter
 from news_pipeline.sources import SourcesConfig, load_sources
-from news_pipeline.stories.dedupe import DedupeSettings
+from news_pipeline.stories import DedupeSettings
 
 SOURCES_ENV = "NEWS_PIPELINE_SOURCES"
 DATA_DIR_ENV = "NEWS_PIPELINE_DATA_DIR"
-DEMO_PLACEHOLDER = "demo_base_url"
+# The demo sources name the loopback server's address as a placeholder; the server replaces it
+# as it starts. Reading the file without serving anything (timezone, language) puts this in.
+DEMO_ADDRESS_FOR_READING = "http://127.0.0.1"
 
 
-def default_sources_path() -> Path:
-    """`$NEWS_PIPELINE_SOURCES`, else the bundled offline demo sources (CONTRACT.md)."""
+def sources_file_from_env() -> Path | None:
+    """`$NEWS_PIPELINE_SOURCES`, or None for the bundled offline demo (CONTRACT.md)."""
     configured = os.environ.get(SOURCES_ENV)
-    return Path(configured) if configured else DEMO_SOURCES_PATH
+    return Path(configured) if configured else None
 
 
-def default_data_dir() -> Path:
+def data_dir_from_env() -> Path:
     """`$NEWS_PIPELINE_DATA_DIR`, else `./data` (CONTRACT.md)."""
     return Path(os.environ.get(DATA_DIR_ENV) or "data")
 
 
-def read_sources_timezone(path: Path) -> str:
-    """The partitions' timezone, read before anything is served or fetched."""
-    placeholder = {DEMO_PLACEHOLDER: "http://127.0.0.1"}
-    return load_sources(path, substitutions=placeholder).timezone
-
-
 class SourcesResource(ConfigurableResource):
-    """The sources file. The bundled demo file is served from a local HTTP server on
-    127.0.0.1 for the duration of a fetch, so the demo runs offline through the same
-    HTTP code path as real feeds."""
+    """The sources file, or the bundled demo corpus, which is served from a local HTTP server
+    on 127.0.0.1 for the duration of a fetch, so the demo runs offline through the same HTTP
+    code path as real feeds."""
 
-    sources_file: str = Field(
-        default_factory=lambda: str(default_sources_path()),
-        description="Path of the sources YAML (see CONTRACT.md).",
+    sources_file: str = Field(description="Path of the sources YAML (see CONTRACT.md).")
+    demo_corpus: bool = Field(
+        default=False,
+        description="The file is the bundled demo's: serve the demo corpus while fetching.",
     )
+
+    @classmethod
+    def demo(cls) -> SourcesResource:
+        return cls(sources_file=str(DEMO_SOURCES_PATH), demo_corpus=True)
 
     def load(self) -> SourcesConfig:
         """Parse and validate without serving anything (for timezone and language)."""
-        return load_sources(
-            Path(self.sources_file), substitutions={DEMO_PLACEHOLDER: "http://127.0.0.1"}
+        substitutions = (
+            {BASE_URL_PLACEHOLDER_NAME: DEMO_ADDRESS_FOR_READING} if self.demo_corpus else None
         )
+        return load_sources(Path(self.sources_file), substitutions=substitutions)
 
     @contextmanager
     def open(self) -> Iterator[SourcesConfig]:
-        """Yield the sources ready to fetch, starting the demo server when they need it."""
-        path = Path(self.sources_file)
-        if DEMO_PLACEHOLDER not in path.read_text(encoding="utf-8"):
-            yield load_sources(path)
+        """Yield the sources ready to fetch, serving the demo corpus when they are the demo's."""
+        if not self.demo_corpus:
+            yield load_sources(Path(self.sources_file))
             return
         with serve_demo_corpus(port=DEMO_PORT) as base_url:
-            yield load_sources(path, substitutions={DEMO_PLACEHOLDER: base_url})
+            yield load_sources(
+                Path(self.sources_file), substitutions={BASE_URL_PLACEHOLDER_NAME: base_url}
+            )
 
 
 class HttpClientResource(ConfigurableResource):
@@ -100,7 +109,7 @@ class HttpClientResource(ConfigurableResource):
 class OutputLocationResource(ConfigurableResource):
     """Where the DuckDB file, the fetched bodies, the HTTP cache and the reports live."""
 
-    data_dir: str = Field(default_factory=lambda: str(default_data_dir()))
+    data_dir: str = Field(description="Folder of news.duckdb, the body store and the reports.")
 
     @property
     def database_path(self) -> Path:
@@ -150,3 +159,40 @@ class EditorialResource(ConfigurableResource):
 
     def workers(self) -> int:
         return self.extraction_workers or os.cpu_count() or 1
+
+
+# The attribute of a log record that carries a progress update, for loggers that show it.
+PROGRESS_RECORD_ATTR = "news_pipeline_progress"
+
+
+@dataclass(frozen=True)
+class ProgressUpdate:
+    stage: str
+    done: int
+    total: int
+    failed: int
+
+
+class StageProgressResource(ConfigurableResource):
+    """Turns a stage's progress calls into log lines: in the run's log in the UI, and on the
+    terminal of `news-pipeline run`, whose logger reads the update attached to each line."""
+
+    log_every_seconds: float = Field(
+        default=10.0, description="At most one progress line per stage in this interval."
+    )
+
+    def reporter(self, context: AssetExecutionContext, stage: str) -> ProgressReporter:
+        last_logged = [float("-inf")]
+
+        def report(done: int, total: int, failed: int) -> None:
+            now = time.monotonic()
+            if done < total and now - last_logged[0] < self.log_every_seconds:
+                return
+            last_logged[0] = now
+            update = ProgressUpdate(stage, done, total, failed)
+            context.log.info(
+                f"{stage}: {done}/{total} done, {failed} failed",
+                extra={PROGRESS_RECORD_ATTR: update},
+            )
+
+        return report

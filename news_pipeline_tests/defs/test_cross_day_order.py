@@ -9,8 +9,7 @@ import duckdb
 import polars as pl
 from dagster import DagsterInstance, materialize
 
-from news_pipeline.definitions import build_resources
-from news_pipeline.defs.assets import all_asset_checks, all_assets
+from news_pipeline.defs import build_defs
 from news_pipeline_tests.conftest import materialize_day
 
 DAYS = ["2026-02-14", "2026-02-15"]
@@ -44,9 +43,10 @@ def test_same_stories_one_by_one_as_a_range_and_out_of_order(tmp_path: Path) -> 
         out_of_order = _stories(one_by_one)
 
         # A single run over both days, as a single-run backfill launches it.
+        defs = build_defs(None, as_range)
         result = materialize(
-            [*all_assets, *all_asset_checks],
-            resources=build_resources(as_range),
+            [*defs.assets, *defs.asset_checks],
+            resources=defs.resources,
             instance=instance,
             tags={
                 "dagster/asset_partition_range_start": DAYS[0],

@@ -1,17 +1,22 @@
-"""The definitions load, expose the five assets with checks, and schedule the previous day."""
+"""The definitions: what they contain (a snapshot), how they load, the schedule, the
+cross-day mapping, and the rule that stage code never imports Dagster."""
 
 from __future__ import annotations
 
+import ast
 import itertools
+import os
 import subprocess
 import sys
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from dagster import AssetKey, Definitions, build_schedule_context
 
-from news_pipeline.definitions import daily_report_schedule, defs
-from news_pipeline_tests.paths import REPO_ROOT as ROOT
+from news_pipeline.defs import build_defs
+from news_pipeline_tests.paths import REPO_ROOT
 
 STAGES = [
     "raw_articles",
@@ -20,29 +25,140 @@ STAGES = [
     "categorized_items",
     "daily_report",
 ]
+# Written by hand: a renamed, lost or added asset, check, job or schedule must be deliberate.
+# (Check severities are what a failing evaluation returns: test_checks.py holds them.)
+SNAPSHOT = {
+    "assets": STAGES,
+    "checks": {
+        "raw_articles": [
+            ("raw_articles_every_source_answered", False),
+            ("raw_articles_unique_per_source", True),
+        ],
+        "cleaned_articles": [
+            ("cleaned_articles_have_text", True),
+            ("cleaned_articles_no_replacement_characters", False),
+        ],
+        "deduped_stories": [
+            ("deduped_stories_one_lead_each", True),
+            ("deduped_stories_url_in_one_story", True),
+        ],
+        "categorized_items": [
+            ("categorized_items_known_category", True),
+            ("categorized_items_on_topic_have_tier", True),
+            ("categorized_items_one_row_per_story", True),
+        ],
+        "daily_report": [("daily_report_accounts_for_every_item", True)],
+    },
+    "jobs": ["daily_report_job"],
+    "schedules": [("daily_report_job_schedule", "0 7 * * *", "Asia/Shanghai")],
+    "partitions": ("2026-01-01", "Asia/Shanghai"),
+    "group": "daily_report",
+}
+STAGE_PACKAGES = ["fetch", "text", "stories", "editorial", "report"]
 
 
-def test_definitions_load_and_form_a_chain() -> None:
+@pytest.fixture(scope="module")
+def defs(tmp_path_factory: pytest.TempPathFactory) -> Definitions:
+    return build_defs(None, tmp_path_factory.mktemp("data"))
+
+
+def test_definitions_load_and_form_a_chain(defs: Definitions) -> None:
     Definitions.validate_loadable(defs)
     graph = defs.resolve_asset_graph()
     for upstream, downstream in itertools.pairwise(STAGES):
         assert AssetKey(upstream) in graph.get(AssetKey(downstream)).parent_keys
-    checked = {key.asset_key.path[-1] for key in graph.asset_check_keys}
-    assert checked == set(STAGES)
 
 
-def test_schedule_tick_targets_the_day_that_just_ended() -> None:
+def test_snapshot_of_assets_checks_job_schedule_and_partitions(defs: Definitions) -> None:
+    graph = defs.resolve_asset_graph()
+    assert sorted(key.to_user_string() for key in graph.get_all_asset_keys()) == sorted(STAGES)
+    for stage in STAGES:
+        assert graph.get(AssetKey(stage)).group_name == SNAPSHOT["group"]
+    checks: dict[str, list[tuple[str, bool]]] = {}
+    for checks_def in defs.asset_checks:
+        for spec in checks_def.check_specs:
+            checks.setdefault(spec.asset_key.to_user_string(), []).append(
+                (spec.name, spec.blocking)
+            )
+    expected = {asset: sorted(entries) for asset, entries in SNAPSHOT["checks"].items()}
+    assert {asset: sorted(entries) for asset, entries in checks.items()} == expected
+    assert [job.name for job in defs.jobs] == SNAPSHOT["jobs"]
+    schedules = [(s.name, s.cron_schedule, s.execution_timezone) for s in defs.schedules]
+    assert schedules == SNAPSHOT["schedules"]
+    partitions = defs.resolve_job_def("daily_report_job").partitions_def
+    assert (partitions.start.date().isoformat(), partitions.timezone) == SNAPSHOT["partitions"]
+
+
+def test_schedule_tick_targets_the_day_that_just_ended(defs: Definitions) -> None:
+    schedule = defs.resolve_schedule_def("daily_report_job_schedule")
     tick = datetime(2026, 2, 16, 7, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     context = build_schedule_context(scheduled_execution_time=tick)
-    requests = list(daily_report_schedule.evaluate_tick(context).run_requests or [])
+    requests = list(schedule.evaluate_tick(context).run_requests or [])
     assert [request.partition_key for request in requests] == ["2026-02-15"]
-    assert daily_report_schedule.execution_timezone == "Asia/Shanghai"
+
+
+def test_dedupe_reads_its_own_previous_seven_days(defs: Definitions) -> None:
+    """CONTRACT.md: a story of one of the previous 7 partitions is seen_before."""
+    graph = defs.resolve_asset_graph()
+    key = AssetKey("deduped_stories")
+    node = graph.get(key)
+    mapping = node.partition_mappings[key]
+    partitions = node.partitions_def
+    upstream = mapping.get_upstream_mapped_partitions_result_for_partitions(
+        partitions.subset_with_partition_keys(["2026-02-15"]), partitions, partitions
+    ).partitions_subset.get_partition_keys()
+    assert sorted(upstream) == [f"2026-02-{day:02d}" for day in range(8, 15)]
+
+
+def test_timezone_comes_from_the_sources_file(tmp_path: Path) -> None:
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "timezone: Europe/Berlin\nsources:\n"
+        "  - {name: one, type: rss, url: 'https://example.org/feed.xml'}\n",
+        encoding="utf-8",
+    )
+    defs = build_defs(sources, tmp_path / "data")
+    partitions = defs.resolve_job_def("daily_report_job").partitions_def
+    assert partitions.timezone == "Europe/Berlin"
+    assert defs.resolve_schedule_def("daily_report_job_schedule").execution_timezone == (
+        "Europe/Berlin"
+    )
+
+
+def test_nothing_is_read_when_the_definitions_module_is_imported(tmp_path: Path) -> None:
+    """Importing works with a sources file that does not exist; loading names it."""
+    environment = {**os.environ, "NEWS_PIPELINE_SOURCES": str(tmp_path / "missing.yaml")}
+    script = (
+        "import news_pipeline.definitions as module\n"
+        "try:\n    module.defs()\nexcept Exception as error:\n    print('LOAD', error)\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script], env=environment, capture_output=True, text=True
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert "LOAD" in completed.stdout and "missing.yaml" in completed.stdout
+
+
+@pytest.mark.parametrize("package", STAGE_PACKAGES)
+def test_stage_modules_never_import_dagster(package: str) -> None:
+    offenders = []
+    for path in sorted((REPO_ROOT / "news_pipeline" / package).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [
+                f"{path.name}: {name}" for name in names if name.split(".")[0].startswith("dagster")
+            ]
+    assert offenders == []
 
 
 def test_dagster_cli_validates_the_workspace() -> None:
     completed = subprocess.run(
         [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
-        cwd=ROOT,
+        cwd=REPO_ROOT,
         capture_output=True,
         text=True,
         timeout=300,

@@ -26,7 +26,7 @@ import yaml
 from dagster import DagsterInstance, validate_run_config
 from dagster._core.instance.config import PoolGranularity
 
-from news_pipeline.definitions import defs
+from news_pipeline.defs import build_defs
 from news_pipeline_tests._dagster_services import (
     REPO_ROOT,
     free_port,
@@ -162,7 +162,7 @@ def test_multiprocess_example_loads_with_the_duckdb_pool(tmp_path: Path) -> None
         assert pools.pool_granularity == PoolGranularity.OP
         assert type(instance.run_launcher).__name__ == "DefaultRunLauncher"
         assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
-    job = defs.resolve_job_def("daily_report_job")
+    job = build_defs(None, tmp_path).resolve_job_def("daily_report_job")
     executor = validate_run_config(job, MULTIPROCESS_RUN_CONFIG)["execution"]
     # The job's default executor takes the multiprocess branch of this config.
     assert executor["multi_or_in_process_executor"]["multiprocess"]["max_concurrent"] == 4

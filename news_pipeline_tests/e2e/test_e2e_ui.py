@@ -28,7 +28,7 @@ import pytest
 from dagster import AssetKey, DagsterEventType, DagsterInstance, DagsterRun, DagsterRunStatus
 from dagster._core.storage.dagster_run import RunsFilter
 
-from news_pipeline.defs.assets import all_asset_checks, all_assets
+from news_pipeline.defs import build_defs
 from news_pipeline_tests._dagster_services import (
     INSTANCE_CONFIG,
     LOCK_ERROR,
@@ -54,14 +54,17 @@ ASSETS = [
     "categorized_items",
     "daily_report",
 ]
-# Written from assets.py's docstrings: what each check guards, independent of any run.
+# Written from the check modules' docstrings: what each check guards, independent of any run.
 CHECKS = {
     "raw_articles_unique_per_source",
     "raw_articles_every_source_answered",
     "cleaned_articles_have_text",
     "cleaned_articles_no_replacement_characters",
     "deduped_stories_one_lead_each",
-    "categorized_items_valid_labels",
+    "deduped_stories_url_in_one_story",
+    "categorized_items_known_category",
+    "categorized_items_one_row_per_story",
+    "categorized_items_on_topic_have_tier",
     "daily_report_accounts_for_every_item",
 }
 BACKFILL_DAYS = ["2026-02-13", "2026-02-14", "2026-02-15"]
@@ -116,10 +119,11 @@ class RunsOutcome:
 
 
 def pooled_step_keys() -> set[str]:
-    """Step keys of the assets and checks that declare the DuckDB pool (read from assets.py)."""
+    """Step keys of the assets and checks that declare the DuckDB pool."""
+    defs = build_defs(None, Path("data"))
     return {
         definition.op.name
-        for definition in [*all_assets, *all_asset_checks]
+        for definition in [*defs.assets, *defs.asset_checks]
         if definition.op.pool == DUCKDB_POOL
     }
 

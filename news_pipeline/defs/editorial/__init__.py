@@ -1,0 +1,1 @@
+"""The editorial stage's asset and its checks."""

@@ -1,0 +1,1 @@
+"""The report stage's asset and its checks."""

@@ -1,0 +1,1 @@
+"""The stories stage's asset and its checks."""

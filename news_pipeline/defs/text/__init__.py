@@ -1,0 +1,1 @@
+"""The text stage's asset and its checks."""

@@ -1,0 +1,251 @@
+"""Every asset check, fed through Dagster with the rows it exists to catch, and with good rows.
+
+A stand-in asset stores the upstream rows under the real asset key in a real DuckDB file; the
+check definition that `build_defs` makes reads them through the IO manager, so these tests also
+prove that each failure's metadata is accepted by Dagster and names the offending rows.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+import pytest
+from dagster import (
+    AssetCheckEvaluation,
+    AssetCheckSeverity,
+    AssetsDefinition,
+    DagsterInstance,
+    asset,
+    materialize,
+)
+
+from news_pipeline import schema
+from news_pipeline.defs import build_defs
+from news_pipeline_tests.factories import (
+    DAY,
+    categorized_story,
+    cleaned_item,
+    deduped_item,
+    frame_of,
+    raw_feed,
+    raw_item,
+)
+
+PARTITION = DAY.isoformat()
+
+
+@dataclass
+class Case:
+    check: str
+    severity: AssetCheckSeverity
+    bad: dict[str, pl.DataFrame]
+    good: dict[str, pl.DataFrame]
+    # text that the failing evaluation's metadata must show (the offending row's values)
+    shows: list[str] = field(default_factory=list)
+
+
+def _raw(*rows: dict) -> pl.DataFrame:
+    return frame_of(list(rows), schema.RAW_ARTICLES_SCHEMA)
+
+
+def _cleaned(*rows: dict) -> pl.DataFrame:
+    return frame_of(list(rows), schema.CLEANED_ARTICLES_SCHEMA)
+
+
+def _deduped(*rows: dict) -> pl.DataFrame:
+    return frame_of(list(rows), schema.DEDUPED_STORIES_SCHEMA)
+
+
+def _categorized(*rows: dict) -> pl.DataFrame:
+    return frame_of(list(rows), schema.CATEGORIZED_ITEMS_SCHEMA)
+
+
+def _report(*articles: tuple[str, str]) -> pl.DataFrame:
+    report = {
+        "date": PARTITION,
+        "timezone": "Asia/Shanghai",
+        "stories": [{"articles": [{"source": s, "url": u} for s, u in articles]}],
+        "excluded": [],
+    }
+    return pl.DataFrame({"partition_date": [DAY], "report_json": [json.dumps(report)]})
+
+
+SECOND_URL = "http://127.0.0.1/a/2.html"
+CASES = [
+    Case(
+        "raw_articles_unique_per_source",
+        AssetCheckSeverity.ERROR,
+        bad={"raw_articles": _raw(raw_item(), raw_item(listed_title="again"))},
+        good={"raw_articles": _raw(raw_item(), raw_item(url=SECOND_URL))},
+        shows=["site-a", "http://127.0.0.1/a/1.html", PARTITION],
+    ),
+    Case(
+        "raw_articles_every_source_answered",
+        AssetCheckSeverity.WARN,
+        bad={
+            "raw_articles": _raw(
+                raw_feed(), raw_feed(source="site-b", status="http_error", error="HTTP 503")
+            )
+        },
+        good={"raw_articles": _raw(raw_feed(), raw_feed(source="site-b"))},
+        shows=["site-b", "http_error", "HTTP 503"],
+    ),
+    Case(
+        "cleaned_articles_have_text",
+        AssetCheckSeverity.ERROR,
+        bad={"cleaned_articles": _cleaned(cleaned_item(), cleaned_item(url=SECOND_URL, text=" "))},
+        good={
+            "cleaned_articles": _cleaned(
+                cleaned_item(), cleaned_item(url=SECOND_URL, text=None, excluded_reason="no_text")
+            )
+        },
+        shows=[SECOND_URL],
+    ),
+    Case(
+        "cleaned_articles_no_replacement_characters",
+        AssetCheckSeverity.WARN,
+        bad={"cleaned_articles": _cleaned(cleaned_item(url=SECOND_URL, title="豆包\ufffd\ufffd"))},
+        good={"cleaned_articles": _cleaned(cleaned_item())},
+        shows=[SECOND_URL, "title"],
+    ),
+    Case(
+        "deduped_stories_one_lead_each",
+        AssetCheckSeverity.ERROR,
+        bad={
+            "deduped_stories": _deduped(
+                deduped_item(), deduped_item(url=SECOND_URL, canonical_url=SECOND_URL)
+            )
+        },
+        good={
+            "deduped_stories": _deduped(
+                deduped_item(),
+                deduped_item(url=SECOND_URL, canonical_url=SECOND_URL, is_lead=False),
+            )
+        },
+        shows=["s1", "| 2 |"],
+    ),
+    Case(
+        "deduped_stories_url_in_one_story",
+        AssetCheckSeverity.ERROR,
+        bad={"deduped_stories": _deduped(deduped_item(), deduped_item(story_id="s2"))},
+        good={
+            "deduped_stories": _deduped(
+                deduped_item(),
+                deduped_item(story_id="s2", url=SECOND_URL, canonical_url=SECOND_URL),
+            )
+        },
+        shows=["http://127.0.0.1/a/1.html", "s1, s2"],
+    ),
+    Case(
+        "categorized_items_known_category",
+        AssetCheckSeverity.ERROR,
+        bad={"categorized_items": _categorized(categorized_story(category="gossip"))},
+        good={"categorized_items": _categorized(categorized_story())},
+        shows=["gossip", "s1"],
+    ),
+    Case(
+        "categorized_items_one_row_per_story",
+        AssetCheckSeverity.ERROR,
+        bad={
+            "categorized_items": _categorized(
+                categorized_story(), categorized_story(category="business")
+            )
+        },
+        good={
+            "categorized_items": _categorized(categorized_story(), categorized_story(story_id="s2"))
+        },
+        shows=["s1", "business, models"],
+    ),
+    Case(
+        "categorized_items_on_topic_have_tier",
+        AssetCheckSeverity.ERROR,
+        bad={"categorized_items": _categorized(categorized_story(tier=None))},
+        good={
+            "categorized_items": _categorized(
+                categorized_story(), categorized_story(story_id="s2", tier=None, off_topic=True)
+            )
+        },
+        shows=["s1", "豆包大模型2.0发布"],
+    ),
+    Case(
+        "daily_report_accounts_for_every_item",
+        AssetCheckSeverity.ERROR,
+        bad={
+            "daily_report": _report(("site-a", "http://127.0.0.1/a/1.html")),
+            "deduped_stories": _deduped(
+                deduped_item(),
+                deduped_item(url=SECOND_URL, canonical_url=SECOND_URL, is_lead=False),
+            ),
+        },
+        good={
+            "daily_report": _report(
+                ("site-a", "http://127.0.0.1/a/1.html"), ("site-a", SECOND_URL)
+            ),
+            "deduped_stories": _deduped(
+                deduped_item(),
+                deduped_item(url=SECOND_URL, canonical_url=SECOND_URL, is_lead=False),
+            ),
+        },
+        shows=[SECOND_URL, "missing"],
+    ),
+]
+
+
+def _stand_in(name: str, frame: pl.DataFrame, partitions) -> AssetsDefinition:
+    @asset(name=name, partitions_def=partitions, metadata={"partition_expr": "partition_date"})
+    def stand_in() -> pl.DataFrame:
+        return frame
+
+    return stand_in
+
+
+def _evaluate(case: Case, frames: dict[str, pl.DataFrame], data_dir: Path) -> AssetCheckEvaluation:
+    defs = build_defs(None, data_dir)
+    partitions = defs.resolve_job_def("daily_report_job").partitions_def
+    checks = [c for c in defs.asset_checks if any(s.name == case.check for s in c.check_specs)]
+    assert len(checks) == 1, f"no check named {case.check}"
+    stand_ins = [_stand_in(name, frame, partitions) for name, frame in frames.items()]
+    with DagsterInstance.ephemeral() as instance:
+        result = materialize(
+            [*stand_ins, *checks],
+            partition_key=PARTITION,
+            resources=defs.resources,
+            instance=instance,
+            raise_on_error=False,
+        )
+    # A failing blocking check fails its step on purpose; any other failure is a bug.
+    errors = [
+        event.step_failure_data.error
+        for event in result.all_events
+        if event.is_step_failure
+        and event.step_failure_data.error.cls_name != "DagsterAssetCheckFailedError"
+    ]
+    assert errors == []
+    (evaluation,) = [e for e in result.get_asset_check_evaluations() if e.check_name == case.check]
+    return evaluation
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.check)
+def test_check_fails_on_the_rows_it_guards_against(case: Case, tmp_path: Path) -> None:
+    evaluation = _evaluate(case, case.bad, tmp_path)
+    assert evaluation.passed is False
+    assert evaluation.severity == case.severity
+    shown = json.dumps(
+        {k: v.value for k, v in evaluation.metadata.items()}, ensure_ascii=False, default=str
+    )
+    for text in case.shows:
+        assert text in shown, f"{case.check}: {text!r} not in metadata {shown}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.check)
+def test_check_passes_on_good_rows(case: Case, tmp_path: Path) -> None:
+    assert _evaluate(case, case.good, tmp_path).passed is True
+
+
+def test_every_check_has_a_case(tmp_path: Path) -> None:
+    defs = build_defs(None, tmp_path)
+    names = {spec.name for checks in defs.asset_checks for spec in checks.check_specs}
+    assert names == {case.check for case in CASES}
