@@ -43,7 +43,7 @@ def _item_count(raw: pl.DataFrame) -> int:
 
 def step_extract(job: dict[str, Any]) -> dict[str, Any]:
     """clean_articles over the whole raw partition, one worker per core."""
-    from news_pipeline.text.extract import clean_articles, load_boilerplate_rules
+    from news_pipeline.text import clean_articles, load_boilerplate_rules
 
     files = _files(job)
     raw = corpus.read_raw(files)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import ftfy
 
-from news_pipeline.text.mojibake import looks_like_dropped_byte_mojibake, repair_text
+from news_pipeline.text import looks_like_dropped_byte_mojibake, repair_text
 
 EVAL_DIR = Path(__file__).resolve().parent.parent / "news_pipeline_tests" / "data" / "mojibake"
 DROPPED_BYTES = frozenset({0x81, 0x8D, 0x8E, 0x8F, 0x90, 0x9D, 0x9E, 0xAD})

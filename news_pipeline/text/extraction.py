@@ -1,0 +1,310 @@
+"""One page of cleaned_articles: decoded page -> main text, metadata, language and script.
+
+A worker process gets a chunk of `PageTask`s naming their body's file in the BodyStore and
+reads only the page it is working on, so no page crosses the process boundary. trafilatura
+finds the main text; fields are repaired (mojibake), whitespace-normalised and stripped of
+boilerplate; the feed's own summary stands in when the page yields too little text, and an
+item whose page and feed both yield nothing is excluded as `no_text`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, time
+from typing import Any, NamedTuple
+from urllib.parse import urljoin, urlsplit
+
+import trafilatura
+from htmldate import find_date
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
+
+from news_pipeline.fetch.body_store import BodyMissingError, read_body
+from news_pipeline.schema import REASON_NO_TEXT, to_naive_utc
+from news_pipeline.text.boilerplate import (
+    BoilerplateRules,
+    RuleSet,
+    comparison_key,
+    remove_boilerplate,
+    site_name_variants,
+    trim_title,
+)
+from news_pipeline.text.decoding import decode_html
+from news_pipeline.text.language import detect_language, detect_script
+from news_pipeline.text.mojibake import repair_text
+
+logger = logging.getLogger(__name__)
+
+# A page text shorter than this is treated as a failed extraction (a JS shell, a paywall
+# stub); the feed's own summary is used instead when it is longer.
+MIN_PAGE_TEXT_CHARS = 80
+# Below this neither source counts as text: "阅读全文" or "Loading…" is not an article.
+MIN_TEXT_CHARS = 20
+HEAD_SCAN_CHARS = 65536
+PAGE_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+
+TEXT_SOURCE_PAGE = "page"
+TEXT_SOURCE_FEED = "feed"
+
+_BLOCK_TAG = re.compile(r"(?i)<\s*(?:br\s*/?|/p|/div|/li|/h[1-6]|/tr|/blockquote|/section)\s*>")
+_SPACE_LIKE = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f\t\f\v]")
+_ZERO_WIDTH = re.compile(r"[\u200b\u2060\ufeff\u00ad]")
+_SPACE_RUN = re.compile(r" {2,}")
+
+
+# ---- text normalisation -----------------------------------------------------------------
+
+
+def normalise_whitespace(text: str) -> str:
+    """NBSP and exotic spaces to " ", CR to LF, trimmed lines, paragraphs joined by one "\\n"."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _ZERO_WIDTH.sub("", text)
+    text = _SPACE_LIKE.sub(" ", text)
+    lines = (_SPACE_RUN.sub(" ", line).strip(" \u3000") for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def html_fragment_to_text(fragment: str | None) -> str:
+    """Feed summaries are HTML fragments (or plain text with entities): text with paragraphs."""
+    if not fragment:
+        return ""
+    with_breaks = _BLOCK_TAG.sub("\n", fragment)
+    parsed = HTMLParser(f"<div>{with_breaks}</div>")
+    for node in parsed.css("script, style"):
+        node.decompose()
+    root = parsed.body or parsed.root
+    return root.text(separator="") if root is not None else ""
+
+
+def repair(text: str | None) -> tuple[str, bool]:
+    if not text:
+        return "", False
+    return repair_text(text)
+
+
+def clean_field(text: str | None, rules: RuleSet) -> tuple[str, bool]:
+    """Mojibake repair, whitespace, boilerplate, in that order (patterns match clean text)."""
+    repaired, changed = repair(text)
+    return normalise_whitespace(remove_boilerplate(normalise_whitespace(repaired), rules)), changed
+
+
+# ---- one page ---------------------------------------------------------------------------
+
+
+class PageTask(NamedTuple):
+    """What a worker needs for one ok item row: where its body is stored and small hints.
+    The worker reads the body itself, so no page crosses the process boundary."""
+
+    index: int
+    body_path: str | None
+    declared_charset: str | None
+    url: str | None
+    final_url: str | None
+    source: str | None
+    source_language: str | None
+    listed_title: str | None
+    listed_summary: str | None
+    wants_page_date: bool
+
+
+class PageResult(NamedTuple):
+    title: str | None
+    author: str | None
+    description: str | None
+    site_name: str | None
+    page_canonical_url: str | None
+    page_published_at: datetime | None
+    text: str | None
+    text_source: str | None
+    language: str | None
+    script: str | None
+    mojibake_repaired: bool
+    excluded_reason: str | None
+    excluded_detail: str | None
+
+
+def canonical_link(html: str, base_url: str | None) -> str | None:
+    """Absolute `<link rel="canonical">` target, read from the head only (cheap)."""
+    head_end = html.find("</head>")
+    head = html[: head_end + 7] if head_end >= 0 else html[:HEAD_SCAN_CHARS]
+    for node in HTMLParser(head).css("link[rel]"):
+        rel = (node.attributes.get("rel") or "").lower().split()
+        href = (node.attributes.get("href") or "").strip()
+        if "canonical" in rel and href:
+            absolute = urljoin(base_url or "", href)
+            return absolute if urlsplit(absolute).scheme in {"http", "https"} else None
+    return None
+
+
+def _page_date(value: str | None) -> datetime | None:
+    """Naive UTC from htmldate's output: an offset is honoured; a bare date becomes noon UTC,
+    which falls on the same calendar day from UTC-11 to UTC+11."""
+    if not value:
+        return None
+    try:
+        moment = datetime.strptime(value, PAGE_DATE_FORMAT)
+    except ValueError:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if moment.tzinfo is None and moment.time() == time(0):
+        return datetime.combine(moment.date(), time(12))
+    return to_naive_utc(moment)
+
+
+def _plausible_site_name(value: str | None) -> str | None:
+    """article:publisher is often a Facebook URL and twitter:site a handle: keep names only."""
+    name = (value or "").strip().lstrip("@")
+    if not name or "://" in name or name.startswith("www."):
+        return None
+    return name
+
+
+def _extract_document(html: str, url: str | None, wants_date: bool) -> dict[str, Any]:
+    """Main text and the metadata we use, from one parse of the page.
+
+    trafilatura's `with_metadata` also runs an author search over the whole tree, category,
+    tag and licence searches and htmldate, which together cost more than the text extraction
+    itself. Here the head's meta tags and JSON-LD are read with trafilatura's own readers,
+    the title falls back to its heuristics, and htmldate runs only for rows the feed left
+    undated (and only on what the page states: its extensive search turns a "© 1996-2026"
+    footer into 2026-01-01).
+    """
+    tree = trafilatura.load_html(html)
+    if tree is None:
+        return {}
+    metadata = examine_meta(tree)
+    try:
+        metadata = extract_meta_json(tree, metadata)
+    except Exception as error:  # trafilatura's JSON-LD reader trips on odd documents
+        logger.debug("JSON-LD metadata skipped for %s: %s", url, error)
+    title = metadata.title or extract_title(tree)
+    document = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        with_metadata=False,
+        include_comments=False,
+        include_tables=True,
+        deduplicate=False,
+    )
+    text = getattr(document, "text", None) if document is not None else None
+    page_date = None
+    if wants_date:
+        page_date = find_date(
+            tree,
+            url=url,
+            extensive_search=False,
+            original_date=True,
+            outputformat=PAGE_DATE_FORMAT,
+        )
+    return {
+        "title": title,
+        "author": metadata.author,
+        "sitename": _plausible_site_name(metadata.sitename),
+        "description": metadata.description,
+        "date": page_date,
+        "text": text,
+    }
+
+
+def _drop_title_line(text: str, title: str) -> str:
+    """trafilatura keeps the <h1> as the first line; the title has its own column."""
+    first, _, rest = text.partition("\n")
+    if title and comparison_key(first) == comparison_key(title):
+        return rest
+    return text
+
+
+def process_page(task: PageTask, rules: BoilerplateRules) -> PageResult:
+    """Decode, extract, repair and clean one page; fall back to the feed summary."""
+    base_url = task.final_url or task.url
+    site_rules = rules.for_source(task.source, base_url)
+    metadata: dict[str, Any] = {}
+    page_problem: str | None = None
+    canonical: str | None = None
+    if task.body_path:
+        try:
+            html, _codec = decode_html(read_body(task.body_path), task.declared_charset)
+            canonical = canonical_link(html, base_url)
+            metadata = _extract_document(html, base_url, task.wants_page_date)
+        except BodyMissingError as error:
+            page_problem = str(error)
+            logger.warning("%s %s: %s", task.source, task.url, page_problem)
+        except Exception as error:  # a broken page must not break the partition
+            page_problem = f"extraction failed: {type(error).__name__}: {error}"
+            logger.warning("%s %s: %s", task.source, task.url, page_problem)
+    else:
+        page_problem = "no page body"
+
+    repaired_any = False
+    site_name, changed = clean_field(metadata.get("sitename"), site_rules)
+    repaired_any |= changed
+    raw_title, changed = clean_field(metadata.get("title"), site_rules)
+    repaired_any |= changed
+    title = trim_title(raw_title, site_name_variants(task.source, base_url, site_name), site_rules)
+    if not title:
+        listed, changed = clean_field(task.listed_title, site_rules)
+        repaired_any |= changed
+        title = trim_title(listed, site_name_variants(task.source, base_url, site_name), site_rules)
+    description, changed = clean_field(metadata.get("description"), site_rules)
+    repaired_any |= changed
+    page_text, changed = clean_field(metadata.get("text"), site_rules)
+    repaired_any |= changed
+    page_text = _drop_title_line(page_text, title)
+    feed_text, feed_changed = clean_field(html_fragment_to_text(task.listed_summary), site_rules)
+
+    text: str | None = None
+    text_source: str | None = None
+    if len(page_text) >= MIN_PAGE_TEXT_CHARS:
+        text, text_source = page_text, TEXT_SOURCE_PAGE
+    elif len(feed_text) >= MIN_TEXT_CHARS and len(feed_text) > len(page_text):
+        text, text_source = feed_text, TEXT_SOURCE_FEED
+        repaired_any |= feed_changed
+    elif len(page_text) >= MIN_TEXT_CHARS:
+        text, text_source = page_text, TEXT_SOURCE_PAGE
+
+    excluded_reason = excluded_detail = None
+    language = script = None
+    if text is None:
+        excluded_reason = REASON_NO_TEXT
+        detail = f"page text {len(page_text)} chars, feed summary {len(feed_text)} chars"
+        excluded_detail = f"{detail} ({page_problem})" if page_problem else detail
+    else:
+        language = detect_language(text, task.source_language)
+        script = detect_script(text) if language == "zh" else None
+
+    author, changed = clean_field(metadata.get("author"), site_rules)
+    repaired_any |= changed
+    return PageResult(
+        title=title or None,
+        author=author or None,
+        description=description or None,
+        site_name=site_name or None,
+        page_canonical_url=canonical,
+        page_published_at=_page_date(metadata.get("date")),
+        text=text,
+        text_source=text_source,
+        language=language,
+        script=script,
+        mojibake_repaired=repaired_any,
+        excluded_reason=excluded_reason,
+        excluded_detail=excluded_detail,
+    )
+
+
+# ---- the worker's side of the process pool ----------------------------------------------
+
+_worker_rules: BoilerplateRules | None = None
+
+
+def init_worker(rules: BoilerplateRules) -> None:
+    """Rules travel to each worker once, not with every chunk."""
+    global _worker_rules
+    _worker_rules = rules
+
+
+def process_chunk(chunk: list[PageTask]) -> list[tuple[int, PageResult]]:
+    assert _worker_rules is not None, "worker started without rules"
+    return [(task.index, process_page(task, _worker_rules)) for task in chunk]
