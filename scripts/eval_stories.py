@@ -8,18 +8,12 @@ subprocess, then reads only the public outputs: each day's report.json and the
     python scripts/eval_stories.py [--json OUT] [--data-dir DIR] [--keep] [--port N]
     python scripts/eval_stories.py --score-only --data-dir DIR [--json OUT]
 
-Figures for the tune split, the holdout split and all stories: pairwise precision/recall/F1
-and B-cubed F1 over the articles that belong to a story (outcome story, duplicate_url or
-seen_before: a seen_before item counts as a member of the story it repeats, a duplicate_url item
-as a member of the kept item's story; an article excluded for any other reason, or missing, is
-a cluster of its own), recall on cross-language/script pairs alone, look-alike story pairs
-wrongly merged, `continues` right/wrong/missing, seen_before repeats, outcomes of thin pages and
-off-topic items. For all stories also: per-site text precision/recall of the cleaned text
-against the true body (sets of character bigrams after NFKC, lower case, whitespace removed),
-and the mojibake repair: the share of the damaged articles' title and text characters found
-again, in order, in the cleaned output (difflib matching blocks), next to the same share for
-the text as served (no repair); titles count only on the fully damaged site, whose feed titles
-are damaged too (the partly damaged blog's feed carries clean titles).
+Figures for the tune split, the holdout split and all stories: pairwise P/R/F1 and B-cubed F1
+over the articles that belong to a story (a seen_before item counts in the story it repeats, a
+duplicate_url item in the kept item's; any other exclusion is a cluster of its own),
+cross-language/script pair recall, look-alike pairs merged, `continues`, seen_before repeats,
+thin pages and off-topic items; per-site text precision/recall (character-bigram sets) and the
+mojibake repair (characters found again). Definitions: the data folder's README.md.
 """
 
 from __future__ import annotations
@@ -56,9 +50,6 @@ from news_pipeline_tests.support.site_corpus import (  # noqa: E402
 
 BASES_FILE = "stories_eval_bases.json"
 RUN_TIMEOUT = 1800  # seconds
-
-
-# ---- running the pipeline ------------------------------------------------------------------
 
 
 def run_pipeline(sources: Path, data_dir: Path) -> float:
@@ -207,12 +198,24 @@ def score_scope(corpus: Corpus, pred: Prediction, keys: set[str]) -> dict[str, A
     result: dict[str, Any] = {"stories": len(keys), "member_articles": len(members)}
     result["pairwise"] = truth.pairwise_scores(true_labels, pred.label)
     result["bcubed_f1"] = truth.bcubed_f1(true_labels, pred.label)
-    cross = [
-        (a.id, b.id)
-        for a, b in truth.true_pairs(corpus)
-        if a.story in keys and a.language != b.language
-    ]
+    result["members_excluded"] = dict(
+        Counter(
+            (seen.reason if (seen := pred.seen[a.id]) else None) or "missing"
+            for a in members
+            if pred.label[a.id].startswith(("excluded:", "missing:"))
+        )
+    )
+    kinds: dict[str, list[tuple[str, str]]] = {}
+    for a, b in truth.true_pairs(corpus):
+        if a.story in keys:
+            kind = " / ".join(sorted({a.language, b.language}))
+            kinds.setdefault(kind, []).append((a.id, b.id))
+    cross = [pair for kind, pairs in kinds.items() if "/" in kind for pair in pairs]
     result["cross_language"] = truth.pair_recall(cross, pred.label)
+    result["pair_recall_by_languages"] = {
+        kind: truth.pair_recall(pairs, pred.label)["recall"]
+        for kind, pairs in sorted(kinds.items())
+    }
     by_story: dict[str, list[Article]] = {}
     for article in members:
         by_story.setdefault(article.story, []).append(article)
@@ -375,9 +378,6 @@ def score_mojibake(
     }
 
 
-# ---- report ----------------------------------------------------------------------------------
-
-
 def evaluate(corpus: Corpus, bases: dict[str, str], data_dir: Path) -> dict[str, Any]:
     pred = Prediction(corpus, bases, read_reports(data_dir))
     cleaned = read_cleaned(data_dir)
@@ -420,10 +420,13 @@ def print_figures(figures: dict[str, Any]) -> None:
             f"  ({pw['correct_pairs']}/{pw['true_pairs']} true pairs found, "
             f"{pw['predicted_pairs']} predicted)   B-cubed F1 {_fmt(scope['bcubed_f1'])}"
         )
+        if scope["members_excluded"]:
+            print(f"  member articles excluded: {scope['members_excluded']}")
         print(
             f"  cross-language/script pair recall {_fmt(cross['recall'])} "
             f"({cross['together']}/{cross['pairs']})"
         )
+        print(f"  pair recall by languages {scope['pair_recall_by_languages']}")
         print(f"  look-alike pairs merged {la['merged']}/{la['pairs']} {la['merged_pairs']}")
         print(
             f"  continues: right {cont['right']}, wrong {cont['wrong']}, missing "
