@@ -282,7 +282,7 @@ class _Renderer:
         amp_copies = [
             a for a in self.corpus.articles if a.kind == "amp" and a.copy_of == article.id
         ]
-        number = article.index
+        number = canonical_article.index  # an AMP copy keeps its article's byline and notes
         source, original_url = self._source_of(article)
         people = {role: _pick(names, number) or "" for role, names in sorted(site.people.items())}
         words = {"site": site.display_name, "source": source, "original_url": original_url}
