@@ -1,0 +1,1 @@
+"""Helpers shared by tests and evaluation scripts (not part of the news_pipeline package)."""
