@@ -52,7 +52,7 @@ from news_pipeline.report.render import (
     markdown_preview,
     write_report,
 )
-from news_pipeline.stories.dedupe import dedupe_articles
+from news_pipeline.stories import dedupe_articles
 from news_pipeline.text.extract import clean_articles, load_boilerplate_rules
 
 PARTITIONS_START_ENV = "NEWS_PIPELINE_START_DATE"

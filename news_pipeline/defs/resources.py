@@ -21,7 +21,7 @@ from news_pipeline.fetch.body_store import BodyStore
 from news_pipeline.fetch.fetcher import FetchSettings
 from news_pipeline.fetch.http_cache import HttpCache
 from news_pipeline.sources import SourcesConfig, load_sources
-from news_pipeline.stories.dedupe import DedupeSettings
+from news_pipeline.stories import DedupeSettings
 
 SOURCES_ENV = "NEWS_PIPELINE_SOURCES"
 DATA_DIR_ENV = "NEWS_PIPELINE_DATA_DIR"
