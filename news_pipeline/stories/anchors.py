@@ -1,11 +1,13 @@
-"""Same-event anchors: the terms that tell two reports written in other words apart from
-two reports of one event.
+"""Same-event anchors: the terms that show two reports written in other words to be
+reports of one event.
 
 Per article, ``fingerprint_terms`` stores t: title tokens, a: anchors of the title and lead,
 f: anchors of the whole text (the facts the cross-day rule compares). Anchors are rare,
 language-neutral facts: numbers with their units (397B = 3970亿), versioned names (Qwen3.5),
 proper names, the English names of Chinese actors (data/entities.yaml). ``same_event_pairs``
-links two articles that share enough anchors and enough of their titles.
+links two articles that share enough anchors and enough of their titles. Terms are stored
+with each row: a change to them must bump FINGERPRINT_ALGORITHM (fingerprints.py), so that
+earlier partitions' rows are fingerprinted again.
 """
 
 from __future__ import annotations
