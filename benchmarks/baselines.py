@@ -1,9 +1,9 @@
 """The obvious alternative to our dedupe: datasketch MinHash + MinHashLSH, written the way its
 README shows, over the same shingles our dedupe uses.
 
-Shingles follow news_pipeline.stories.dedupe's definition: NFKC, lower case; every CJK character is
-a token and every run of Latin/Greek/Cyrillic letters and digits is a token; a text whose
-tokens are more than 30% CJK is shingled into 5-token windows, any other into 3-token
+Shingles follow news_pipeline.stories.fingerprints' definition: NFKC, lower case; every CJK
+character is a token and every run of Latin/Greek/Cyrillic letters and digits is a token; a
+text whose tokens are more than 30% CJK is shingled into 5-token windows, any other into 3-token
 windows; a text shorter than its window is one shingle. Same 128 permutations, same
 Jaccard threshold (0.5), datasketch's own choice of bands and rows.
 """

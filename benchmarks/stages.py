@@ -102,7 +102,7 @@ def _deduped_path(job: dict[str, Any]) -> Path:
 
 def step_dedupe(job: dict[str, Any]) -> dict[str, Any]:
     """dedupe_articles over the articles' true texts (no previous days)."""
-    from news_pipeline.stories.dedupe import DedupeSettings, dedupe_articles
+    from news_pipeline.stories import DedupeSettings, dedupe_articles
 
     truth = corpus.read_truth(_files(job, pages=False))
     cleaned = corpus.cleaned_from_truth(truth)

@@ -25,7 +25,7 @@ import numpy as np
 import polars as pl
 
 from news_pipeline.schema import CLEANED_ARTICLES_SCHEMA, conform
-from news_pipeline.stories.dedupe import (
+from news_pipeline.stories import (
     DedupeSettings,
     dedupe_articles,
     estimated_jaccard,

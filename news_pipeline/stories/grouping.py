@@ -1,0 +1,242 @@
+"""The dedupe stage, a day at a time: URL duplicates, the union of the links into stories,
+each story's lead and id, and the cross-day rule applied (the package docstring gives the
+whole picture)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+import numpy as np
+import polars as pl
+
+from news_pipeline.schema import (
+    CLEANED_ARTICLES_SCHEMA,
+    DEDUPED_STORIES_SCHEMA,
+    REASON_DUPLICATE_URL,
+    REASON_SEEN_BEFORE,
+    RECORD_ITEM,
+    conform,
+)
+from news_pipeline.stories.anchors import TERMS_COLUMN
+from news_pipeline.stories.canonical import canonical_url
+from news_pipeline.stories.cross_day import earlier_stories, seen_before
+from news_pipeline.stories.fingerprints import (
+    SIGNATURE_COLUMN,
+    VERSION_COLUMN,
+    ensure_fingerprints,
+)
+from news_pipeline.stories.links import (
+    EDGE_RANK,
+    MATCH_LEAD,
+    connected_components,
+    find_edges,
+)
+from news_pipeline.stories.settings import DedupeSettings
+
+
+def dedupe_articles(
+    cleaned: pl.DataFrame,
+    previous: pl.DataFrame,
+    settings: DedupeSettings | None = None,
+) -> pl.DataFrame:
+    """deduped_stories for the partition(s) in ``cleaned``: one output row per input row.
+
+    ``previous`` holds earlier partitions' deduped_stories rows; rows outside the lookback
+    (or not before the partition) are ignored, so the order in which days are materialized
+    does not matter. Several partition dates are processed oldest first, each seeing the
+    earlier ones' output.
+    """
+    settings = settings or DedupeSettings()
+    cleaned = conform(cleaned, CLEANED_ARTICLES_SCHEMA)
+    history = conform(previous, DEDUPED_STORIES_SCHEMA)
+    if cleaned.height == 0:
+        return conform(cleaned, DEDUPED_STORIES_SCHEMA)
+    outputs: list[pl.DataFrame] = []
+    dates = sorted(cleaned["partition_date"].unique().to_list(), key=lambda day: (day is None, day))
+    for day in dates:
+        rows = (
+            cleaned.filter(pl.col("partition_date").is_null())
+            if day is None
+            else cleaned.filter(pl.col("partition_date") == day)
+        )
+        result = _dedupe_one_day(rows, history, day, settings)
+        outputs.append(result)
+        if day is not None:
+            history = pl.concat([history, result], how="vertical_relaxed")
+    return conform(pl.concat(outputs, how="vertical_relaxed"), DEDUPED_STORIES_SCHEMA)
+
+
+def _dedupe_one_day(
+    rows: pl.DataFrame, history: pl.DataFrame, day: date | None, settings: DedupeSettings
+) -> pl.DataFrame:
+    frame = conform(rows, DEDUPED_STORIES_SCHEMA).with_row_index("_row")
+    canonical = [
+        canonical_url(url, page_canonical) if url else None
+        for url, page_canonical in zip(
+            frame["url"].to_list(), frame["page_canonical_url"].to_list(), strict=True
+        )
+    ]
+    frame = frame.with_columns(pl.Series("canonical_url", canonical, dtype=pl.String))
+    eligible_mask = (pl.col("record_kind") == RECORD_ITEM) & pl.col("excluded_reason").is_null()
+    eligible_mask = eligible_mask & pl.col("canonical_url").is_not_null()
+    eligible = frame.filter(eligible_mask).sort(
+        pl.col("published_at"),
+        pl.col("source_weight"),
+        "source",
+        pl.col("url").str.len_chars(),
+        "url",
+        "article_id",
+        descending=[False, True, False, False, False, False],
+        nulls_last=True,
+    )
+    # exact URL duplicates: the first row in (earliest, heaviest source, shortest URL: the
+    # one without tracking or mobile decoration) order is kept
+    eligible = eligible.with_columns(
+        pl.col("url").first().over("canonical_url").alias("_kept_url"),
+        (pl.int_range(pl.len()).over("canonical_url") > 0).alias("_duplicate"),
+    )
+    duplicates = eligible.filter(pl.col("_duplicate")).select(
+        "_row",
+        "canonical_url",
+        pl.lit(REASON_DUPLICATE_URL).alias("excluded_reason"),
+        pl.col("_kept_url").alias("excluded_detail"),
+    )
+    members = eligible.filter(~pl.col("_duplicate")).drop("_kept_url", "_duplicate")
+    members = ensure_fingerprints(
+        members.with_columns(pl.lit(None, dtype=pl.String).alias(VERSION_COLUMN)), settings
+    )
+    stories = _group_stories(members, history, day, settings)
+
+    updates = pl.concat(
+        [
+            stories,
+            duplicates.with_columns(
+                *[
+                    pl.lit(None, dtype=DEDUPED_STORIES_SCHEMA[name]).alias(name)
+                    for name in stories.columns
+                    if name not in duplicates.columns
+                ]
+            ).select(stories.columns),
+        ],
+        how="vertical_relaxed",
+    )
+    # canonical_url stays as computed for every row; the other story columns come from updates
+    updates = updates.drop("canonical_url")
+    replaced = [
+        name
+        for name in updates.columns
+        if name not in ("_row", "excluded_reason", "excluded_detail")
+    ]
+    merged = frame.drop(replaced).join(
+        updates.rename({"excluded_reason": "_reason", "excluded_detail": "_detail"}),
+        on="_row",
+        how="left",
+    )
+    merged = merged.with_columns(
+        pl.coalesce("_reason", "excluded_reason").alias("excluded_reason"),
+        pl.when(pl.col("_reason").is_not_null())
+        .then(pl.col("_detail"))
+        .otherwise(pl.col("excluded_detail"))
+        .alias("excluded_detail"),
+    ).sort("_row")
+    return conform(merged, DEDUPED_STORIES_SCHEMA)
+
+
+def _group_stories(
+    members: pl.DataFrame, history: pl.DataFrame, day: date | None, settings: DedupeSettings
+) -> pl.DataFrame:
+    """Story columns for today's members (keyed by _row), seen_before applied."""
+    members = members.drop("story_id", "is_lead", "story_size", "match_reason")
+    earlier = ensure_fingerprints(earlier_stories(history, day, settings), settings)
+    today_count = members.height
+    pool = pl.concat(
+        [
+            members.select(SIGNATURE_COLUMN, TERMS_COLUMN, "text_hash"),
+            earlier.select(SIGNATURE_COLUMN, TERMS_COLUMN, "text_hash"),
+        ],
+        how="vertical_relaxed",
+    )
+    signatures = (
+        pool[SIGNATURE_COLUMN].explode().to_numpy().astype(np.uint32).reshape(-1, settings.num_perm)
+    )
+    edges = find_edges(signatures, pool["text_hash"], pool[TERMS_COLUMN], today_count, settings)
+
+    within = edges.pairs[:, 1] < today_count
+    components = connected_components(today_count, edges.pairs[within])
+    seen_story = seen_before(
+        components, members[TERMS_COLUMN], earlier, edges, today_count, settings
+    )
+    # a story splits into the part that is reported and the part excluded as seen_before
+    group_key = components * 2 + np.array([story is not None for story in seen_story])
+    # why an article joined: the strongest link it has to another article of today
+    best_reason = np.full(today_count, len(EDGE_RANK) - 1, dtype=np.int64)
+    for column in (0, 1):
+        np.minimum.at(best_reason, edges.pairs[within, column], edges.reasons[within])
+    reason_names = list(EDGE_RANK)
+
+    stories = members.with_columns(
+        pl.Series("_group", group_key, dtype=pl.Int64),
+        pl.Series("_best_reason", best_reason, dtype=pl.Int64),
+        pl.Series("excluded_detail", seen_story, dtype=pl.String),
+        members["text"].fill_null("").str.len_chars().alias("_length"),
+    )
+    lead_order = [
+        pl.col("source_weight").fill_null(0.0),
+        pl.col("_length"),
+        pl.col("published_at"),
+        pl.col("canonical_url"),
+        pl.col("article_id"),
+    ]
+    ranked = stories.sort(
+        lead_order, descending=[True, True, False, False, False], nulls_last=True
+    ).with_columns(
+        (pl.int_range(pl.len()).over("_group") == 0).alias("is_lead"),
+        pl.len().over("_group").cast(pl.Int64).alias("story_size"),
+    )
+    partition = day or date(1970, 1, 1)
+    earliest = (
+        ranked.sort("published_at", "canonical_url", nulls_last=True)
+        .group_by("_group", maintain_order=True)
+        .agg(pl.col("canonical_url").first().alias("_earliest_url"))
+        .with_columns(
+            pl.col("_earliest_url")
+            .map_elements(lambda url: story_id_for(partition, url), return_dtype=pl.String)
+            .alias("story_id")
+        )
+    )
+    ranked = ranked.join(earliest.select("_group", "story_id"), on="_group")
+    ranked = ranked.with_columns(
+        pl.when(pl.col("is_lead"))
+        .then(pl.lit(MATCH_LEAD))
+        .otherwise(
+            pl.col("_best_reason").replace_strict(
+                list(range(len(reason_names))), reason_names, return_dtype=pl.String
+            )
+        )
+        .alias("match_reason"),
+        pl.when(pl.col("excluded_detail").is_not_null())
+        .then(pl.lit(REASON_SEEN_BEFORE))
+        .otherwise(pl.lit(None, dtype=pl.String))
+        .alias("excluded_reason"),
+    )
+    return ranked.select(
+        "_row",
+        "canonical_url",
+        "text_hash",
+        "story_id",
+        "is_lead",
+        "story_size",
+        "match_reason",
+        SIGNATURE_COLUMN,
+        TERMS_COLUMN,
+        VERSION_COLUMN,
+        "excluded_reason",
+        "excluded_detail",
+    )
+
+
+def story_id_for(partition_date: date, earliest_canonical_url: str) -> str:
+    """Stable id: the same partition and the same first article always give the same id."""
+    key = f"{partition_date.isoformat()}|{earliest_canonical_url}".encode()
+    return "s" + hashlib.blake2b(key, digest_size=8).hexdigest()

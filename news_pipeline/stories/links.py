@@ -1,0 +1,102 @@
+"""The links between articles and their union.
+
+Three links join articles: the same text (``same_text``), a MinHash near-duplicate
+(``near_duplicate``) and a same-event report (``same_event``). ``find_edges`` finds them in a
+pool of today's articles followed by the earlier days' articles; ``connected_components``
+unions them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from news_pipeline.stories.anchors import same_event_pairs
+from news_pipeline.stories.fingerprints import (
+    estimated_jaccard,
+    lsh_candidate_pairs,
+    pairs_from_keys,
+)
+from news_pipeline.stories.settings import DedupeSettings
+
+MATCH_LEAD = "lead"
+MATCH_SAME_TEXT = "same_text"
+MATCH_NEAR_DUPLICATE = "near_duplicate"
+MATCH_SAME_EVENT = "same_event"
+# strongest first: a member's match_reason is the strongest link it has inside its story
+EDGE_RANK = {MATCH_SAME_TEXT: 0, MATCH_NEAR_DUPLICATE: 1, MATCH_SAME_EVENT: 2}
+
+
+def connected_components(count: int, edges: np.ndarray) -> np.ndarray:
+    """Component label (smallest member index) per node, by vectorised min-label propagation
+    with pointer jumping."""
+    labels = np.arange(count, dtype=np.int64)
+    if len(edges) == 0:
+        return labels
+    left, right = edges[:, 0], edges[:, 1]
+    while True:
+        lowest = np.minimum(labels[left], labels[right])
+        updated = labels.copy()
+        np.minimum.at(updated, left, lowest)
+        np.minimum.at(updated, right, lowest)
+        updated = updated[updated]
+        while True:
+            jumped = updated[updated]
+            if np.array_equal(jumped, updated):
+                break
+            updated = jumped
+        if np.array_equal(updated, labels):
+            return labels
+        labels = updated
+
+
+@dataclass(frozen=True)
+class Edges:
+    """Links between documents of a pool, each with the reason it was made."""
+
+    pairs: np.ndarray
+    reasons: np.ndarray  # rank in EDGE_RANK
+
+
+def find_edges(
+    signatures: np.ndarray,
+    hashes: pl.Series,
+    terms: pl.Series,
+    today_count: int,
+    settings: DedupeSettings,
+) -> Edges:
+    """All links of a pool of documents (today's first, then earlier days') that touch one
+    of today's documents."""
+    found: list[tuple[np.ndarray, int]] = []
+    involves = np.arange(len(hashes)) < today_count
+    usable = hashes.is_not_null().to_numpy()
+    # 15 hex digits = 60 bits of the blake2b digest: an integer key polars can parse
+    hash_keys = hashes.str.slice(0, 15).str.to_integer(base=16, strict=False).to_numpy()
+    hash_docs = np.flatnonzero(usable)
+    if len(hash_docs):
+        same_text = pairs_from_keys(hash_docs, hash_keys[hash_docs].astype(np.uint64), 2)
+        found.append((same_text, EDGE_RANK[MATCH_SAME_TEXT]))
+    candidates = lsh_candidate_pairs(signatures, usable, settings.lsh_bands)
+    if len(candidates):
+        candidates = candidates[involves[candidates[:, 0]] | involves[candidates[:, 1]]]
+        similar = estimated_jaccard(signatures, candidates) >= settings.near_duplicate_threshold
+        found.append((candidates[similar], EDGE_RANK[MATCH_NEAR_DUPLICATE]))
+    event = same_event_pairs(terms, today_count, settings).to_numpy().reshape(-1, 2)
+    event = event.astype(np.int64)
+    found.append((event, EDGE_RANK[MATCH_SAME_EVENT]))
+    pairs = [edge_pairs for edge_pairs, _ in found if len(edge_pairs)]
+    if not pairs:
+        return Edges(np.zeros((0, 2), dtype=np.int64), np.zeros(0, dtype=np.int64))
+    all_pairs = np.concatenate(pairs)
+    reasons = np.concatenate(
+        [np.full(len(edge_pairs), rank) for edge_pairs, rank in found if len(edge_pairs)]
+    )
+    keep = involves[all_pairs[:, 0]] | involves[all_pairs[:, 1]]
+    frame = pl.DataFrame({"a": all_pairs[keep, 0], "b": all_pairs[keep, 1], "r": reasons[keep]})
+    frame = frame.group_by("a", "b").agg(pl.col("r").min()).sort("a", "b")
+    return Edges(
+        frame.select("a", "b").to_numpy().astype(np.int64).reshape(-1, 2),
+        frame["r"].to_numpy().astype(np.int64),
+    )
