@@ -117,14 +117,25 @@ class DemoCorpusHandler(BaseHTTPRequestHandler):
 DEMO_PORT = 48015
 
 
+# When DEMO_PORT is busy (another process serves the demo), the free port chosen instead is
+# kept for the rest of this process, so its runs still agree on story ids with each other.
+_fallback_ports: dict[tuple[str, int], int] = {}
+
+
 def _bind(host: str, port: int, handler_class: type[DemoCorpusHandler]) -> ThreadingHTTPServer:
-    try:
-        return ThreadingHTTPServer((host, port), handler_class)
-    except OSError:
-        if port == 0:
-            raise
-        logger.warning("port %s is busy; serving the demo corpus on a free port instead", port)
+    if port == 0:
         return ThreadingHTTPServer((host, 0), handler_class)
+    for candidate in (port, _fallback_ports.get((host, port))):
+        if candidate is None:
+            continue
+        try:
+            return ThreadingHTTPServer((host, candidate), handler_class)
+        except OSError:
+            continue
+    logger.warning("port %s is busy; serving the demo corpus on a free port instead", port)
+    server = ThreadingHTTPServer((host, 0), handler_class)
+    _fallback_ports[(host, port)] = server.server_address[1]
+    return server
 
 
 @contextmanager
