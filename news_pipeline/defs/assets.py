@@ -43,7 +43,7 @@ from news_pipeline.defs.resources import (
     default_sources_path,
     read_sources_timezone,
 )
-from news_pipeline.editorial.categorize import categorize_stories
+from news_pipeline.editorial import categorize_stories
 from news_pipeline.fetch.stage import collect_raw_articles, source_summary
 from news_pipeline.report.render import (
     build_report,

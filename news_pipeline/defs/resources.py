@@ -16,7 +16,7 @@ from dagster import ConfigurableResource
 from pydantic import Field
 
 from news_pipeline.demo.server import DEMO_PORT, DEMO_SOURCES_PATH, serve_demo_corpus
-from news_pipeline.editorial.categorize import CategorizeSettings, Taxonomy, load_taxonomy
+from news_pipeline.editorial import CategorizeSettings, Taxonomy, load_taxonomy
 from news_pipeline.fetch.body_store import BodyStore
 from news_pipeline.fetch.fetcher import FetchSettings
 from news_pipeline.fetch.http_cache import HttpCache
