@@ -137,7 +137,7 @@ def step_dedupe_baseline(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def step_categorize(job: dict[str, Any]) -> dict[str, Any]:
-    from news_pipeline.editorial.categorize import (
+    from news_pipeline.editorial import (
         CategorizeSettings,
         categorize_stories,
         load_taxonomy,
@@ -154,7 +154,7 @@ def step_categorize(job: dict[str, Any]) -> dict[str, Any]:
 
 
 def step_render(job: dict[str, Any]) -> dict[str, Any]:
-    from news_pipeline.editorial.categorize import load_taxonomy
+    from news_pipeline.editorial import load_taxonomy
     from news_pipeline.report.render import build_report, write_report
 
     deduped = pl.read_parquet(_deduped_path(job))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from news_pipeline.editorial.categorize import Taxonomy, classify_story, load_taxonomy
+from news_pipeline.editorial import Taxonomy, classify_story, load_taxonomy
 
 DEFAULT_DATA = (
     Path(__file__).resolve().parent.parent

@@ -65,7 +65,7 @@ def write_dedupe_eval(out: Path) -> None:
     from eval_dedupe import load_eval_set, run_days_in_order
 
     from news_pipeline import schema
-    from news_pipeline.editorial.categorize import (
+    from news_pipeline.editorial import (
         CategorizeSettings,
         categorize_stories,
         load_taxonomy,
@@ -101,7 +101,7 @@ def write_dedupe_eval(out: Path) -> None:
 def write_categorize_eval(out: Path) -> None:
     from eval_categorize import load_labelled_set
 
-    from news_pipeline.editorial.categorize import classify_story, load_taxonomy
+    from news_pipeline.editorial import classify_story, load_taxonomy
 
     taxonomy = load_taxonomy()
     results = {}

@@ -1,0 +1,182 @@
+"""The categorized_items stage: one row per story of `deduped_stories`.
+
+Input is `deduped_stories` (one row per article); output is `categorized_items`, one row per
+story, in the columns of `schema.CATEGORIZED_ITEMS_SCHEMA`. Per story: the lead article, its
+category and AI relevance (`categories`), importance (`importance`), an extractive summary of
+the lead (`summaries`) and key facts (`key_facts`); then tiers per day. Sentences that several
+stories of one day share (site furniture) stay out of summaries and key facts. Everything is
+deterministic and offline.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from typing import Any
+
+import polars as pl
+
+from news_pipeline import schema
+from news_pipeline.editorial.categories import BODY_CHARS_FOR_MATCHING, classify_story
+from news_pipeline.editorial.importance import assign_tiers, story_importance
+from news_pipeline.editorial.key_facts import story_key_facts
+from news_pipeline.editorial.sentences import split_sentences
+from news_pipeline.editorial.settings import CategorizeSettings
+from news_pipeline.editorial.summaries import summarize_story
+from news_pipeline.editorial.taxonomy import Taxonomy
+from news_pipeline.progress import ProgressReporter, no_progress
+
+__all__ = ["categorize_stories"]
+
+
+def _pick_lead(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The row dedupe marked as lead; failing that the earliest, then smallest article_id."""
+
+    def key(row: dict[str, Any]) -> tuple[bool, bool, datetime, str]:
+        published = row.get("published_at")
+        return (
+            not bool(row.get("is_lead")),
+            published is None,
+            published or datetime.max,
+            row.get("article_id") or "",
+        )
+
+    return min(rows, key=key)
+
+
+def _row_text(row: dict[str, Any]) -> str:
+    return row.get("text") or row.get("description") or ""
+
+
+def _row_title(row: dict[str, Any]) -> str:
+    return row.get("title") or row.get("listed_title") or ""
+
+
+def _site_furniture(groups: dict[tuple[date, str], list[dict[str, Any]]]) -> set[str]:
+    """Sentences found in the texts of two or more different stories of the same day.
+
+    Two separate events do not share a sentence word for word; a portal's slogan, app
+    advert or tag line does, so such sentences are kept out of summaries and key facts.
+    """
+    stories_of: dict[tuple[date, str], set[str]] = defaultdict(set)
+    for (day, story_id), rows in groups.items():
+        for row in rows:
+            for sentence in split_sentences(_row_text(row)):
+                if len(sentence) >= 6:
+                    stories_of[(day, sentence)].add(story_id)
+    return {sentence for (_, sentence), stories in stories_of.items() if len(stories) >= 2}
+
+
+def _without(text: str, furniture: set[str]) -> str:
+    if not furniture:
+        return text
+    return "\n".join(s for s in split_sentences(text) if s not in furniture)
+
+
+def _categorize_one(
+    rows: list[dict[str, Any]],
+    taxonomy: Taxonomy,
+    settings: CategorizeSettings,
+    timezone: str,
+    furniture: set[str],
+) -> dict[str, Any]:
+    """The categorized_items row of one story, from its article rows."""
+    lead = _pick_lead(rows)
+    others = sorted(
+        (row for row in rows if row is not lead),
+        key=lambda row: (row.get("article_id") or "", row.get("url") or ""),
+    )
+    title = _row_title(lead)
+    lead_text = _row_text(lead)
+    body = "\n".join([lead_text[:BODY_CHARS_FOR_MATCHING], *(_row_title(row) for row in others)])
+    classification = classify_story(title, body, taxonomy, settings)
+
+    source_weights: dict[str, float] = {}
+    for row in rows:
+        source = row.get("source") or ""
+        weight = row.get("source_weight")
+        weight = 1.0 if weight is None else float(weight)
+        source_weights[source] = max(weight, source_weights.get(source, 0.0))
+    importance = story_importance(
+        taxonomy.matcher(),
+        title,
+        lead_text[:BODY_CHARS_FOR_MATCHING],
+        source_weights,
+        published_at=lead.get("published_at"),
+        day=lead["partition_date"],
+        timezone=timezone,
+        text_chars=len(lead_text),
+    )
+
+    other_texts = [_without(_row_text(row), furniture) for row in others]
+    clean_lead_text = _without(lead_text, furniture)
+    language = lead.get("language") or ""
+    summary = summarize_story(
+        clean_lead_text,
+        other_texts,
+        language,
+        budget_chars=settings.summary_budget_chars,
+        budget_words=settings.summary_budget_words,
+    )
+    key_facts = story_key_facts(clean_lead_text, other_texts, language, settings.max_key_facts)
+
+    return {
+        "partition_date": lead["partition_date"],
+        "story_id": lead["story_id"],
+        "title": title,
+        "url": lead.get("canonical_url") or lead.get("url"),
+        "lead_article_id": lead.get("article_id"),
+        "source": lead.get("source"),
+        "published_at": lead.get("published_at"),
+        "language": lead.get("language"),
+        "category": classification.category,
+        "category_evidence": classification.evidence,
+        "ai_relevance": classification.ai_relevance,
+        "off_topic": classification.off_topic,
+        "importance": importance,
+        "tier": None,
+        "summary": summary,
+        "key_facts": key_facts,
+        "source_count": len(source_weights),
+        "article_count": len(rows),
+    }
+
+
+def categorize_stories(
+    deduped: pl.DataFrame,
+    taxonomy: Taxonomy,
+    settings: CategorizeSettings | None = None,
+    timezone: str = schema.DEFAULT_TIMEZONE,
+    progress: ProgressReporter = no_progress,
+) -> pl.DataFrame:
+    """One categorized row per story of `deduped_stories` (any number of partition dates).
+
+    Rows still eligible (no `excluded_reason`, a `story_id`) are grouped by
+    (partition_date, story_id). Output rows are ordered by date, then importance (highest
+    first), then story_id. `progress` hears (done, total, 0) as each story is finished, and
+    (0, 0, 0) once when there is none.
+    """
+    settings = settings or CategorizeSettings()
+    frame = schema.conform(deduped, schema.DEDUPED_STORIES_SCHEMA)
+    eligible = frame.filter(
+        pl.col("excluded_reason").is_null()
+        & pl.col("story_id").is_not_null()
+        & pl.col("partition_date").is_not_null()
+    )
+    groups: dict[tuple[date, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in eligible.iter_rows(named=True):
+        groups[(row["partition_date"], row["story_id"])].append(row)
+    furniture = _site_furniture(groups)
+    total = len(groups)
+    items: list[dict[str, Any]] = []
+    for key in sorted(groups):
+        items.append(_categorize_one(groups[key], taxonomy, settings, timezone, furniture))
+        progress(len(items), total, 0)
+    if not total:
+        progress(0, 0, 0)
+    assign_tiers(items, settings)
+    items.sort(key=lambda item: (item["partition_date"], -item["importance"], item["story_id"]))
+    if not items:
+        return schema.empty_frame(schema.CATEGORIZED_ITEMS_SCHEMA)
+    result = pl.DataFrame(items, schema=schema.CATEGORIZED_ITEMS_SCHEMA)
+    return schema.conform(result, schema.CATEGORIZED_ITEMS_SCHEMA)
