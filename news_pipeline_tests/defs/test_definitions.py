@@ -83,7 +83,10 @@ def test_snapshot_of_assets_checks_job_schedule_and_partitions(defs: Definitions
     expected = {asset: sorted(entries) for asset, entries in SNAPSHOT["checks"].items()}
     assert {asset: sorted(entries) for asset, entries in checks.items()} == expected
     assert [job.name for job in defs.jobs] == SNAPSHOT["jobs"]
-    schedules = [(s.name, s.cron_schedule, s.execution_timezone) for s in defs.schedules]
+    schedules = []
+    for unresolved in defs.schedules:
+        schedule = defs.resolve_schedule_def(unresolved.name)
+        schedules.append((schedule.name, schedule.cron_schedule, schedule.execution_timezone))
     assert schedules == SNAPSHOT["schedules"]
     partitions = defs.resolve_job_def("daily_report_job").partitions_def
     assert (partitions.start.date().isoformat(), partitions.timezone) == SNAPSHOT["partitions"]
