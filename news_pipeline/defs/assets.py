@@ -45,7 +45,7 @@ from news_pipeline.defs.resources import (
 )
 from news_pipeline.editorial.categorize import categorize_stories
 from news_pipeline.fetch.stage import collect_raw_articles, source_summary
-from news_pipeline.report.render import (
+from news_pipeline.report import (
     build_report,
     counts_by_category,
     counts_by_tier,
