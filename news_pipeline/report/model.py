@@ -80,6 +80,7 @@ class ReportAccountingError(ValueError):
 # ---- building the report -------------------------------------------------------------------
 
 _FAILED_FEED_DETAIL = "feed listing could not be read"
+# Said when the upstream stage gave no detail; the pages leave these out (the label says it).
 DEFAULT_DETAILS: dict[str, str] = {
     schema.REASON_DUPLICATE_URL: "same canonical URL as another item of the day",
     schema.REASON_NO_TEXT: "no article text could be extracted",
