@@ -155,7 +155,7 @@ def step_categorize(job: dict[str, Any]) -> dict[str, Any]:
 
 def step_render(job: dict[str, Any]) -> dict[str, Any]:
     from news_pipeline.editorial import load_taxonomy
-    from news_pipeline.report.render import build_report, write_report
+    from news_pipeline.report import build_report, write_report
 
     deduped = pl.read_parquet(_deduped_path(job))
     categorized = pl.read_parquet(

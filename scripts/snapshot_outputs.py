@@ -70,7 +70,7 @@ def write_dedupe_eval(out: Path) -> None:
         categorize_stories,
         load_taxonomy,
     )
-    from news_pipeline.report.render import build_report, write_report
+    from news_pipeline.report import build_report, write_report
 
     articles = load_eval_set()
     deduped = schema.conform(run_days_in_order(articles), schema.DEDUPED_STORIES_SCHEMA)

@@ -22,16 +22,21 @@ from dagster import (
     materialize,
 )
 
-from news_pipeline import schema
 from news_pipeline.defs import build_defs
 from news_pipeline_tests.factories import (
     DAY,
-    categorized_story,
-    cleaned_item,
-    deduped_item,
-    frame_of,
-    raw_feed,
-    raw_item,
+    STORY_ID,
+    TITLE,
+    URL,
+    categorized_frame,
+    categorized_row,
+    cleaned_frame,
+    cleaned_row,
+    deduped_frame,
+    deduped_row,
+    raw_feed_row,
+    raw_frame,
+    raw_row,
 )
 
 PARTITION = DAY.isoformat()
@@ -48,19 +53,19 @@ class Case:
 
 
 def _raw(*rows: dict) -> pl.DataFrame:
-    return frame_of(list(rows), schema.RAW_ARTICLES_SCHEMA)
+    return raw_frame(rows)
 
 
 def _cleaned(*rows: dict) -> pl.DataFrame:
-    return frame_of(list(rows), schema.CLEANED_ARTICLES_SCHEMA)
+    return cleaned_frame(rows)
 
 
 def _deduped(*rows: dict) -> pl.DataFrame:
-    return frame_of(list(rows), schema.DEDUPED_STORIES_SCHEMA)
+    return deduped_frame(rows)
 
 
 def _categorized(*rows: dict) -> pl.DataFrame:
-    return frame_of(list(rows), schema.CATEGORIZED_ITEMS_SCHEMA)
+    return categorized_frame(rows)
 
 
 def _report(*articles: tuple[str, str]) -> pl.DataFrame:
@@ -73,33 +78,33 @@ def _report(*articles: tuple[str, str]) -> pl.DataFrame:
     return pl.DataFrame({"partition_date": [DAY], "report_json": [json.dumps(report)]})
 
 
-SECOND_URL = "http://127.0.0.1/a/2.html"
+SECOND_URL = "https://news.example.com/a/2"
 CASES = [
     Case(
         "raw_articles_unique_per_source",
         AssetCheckSeverity.ERROR,
-        bad={"raw_articles": _raw(raw_item(), raw_item(listed_title="again"))},
-        good={"raw_articles": _raw(raw_item(), raw_item(url=SECOND_URL))},
-        shows=["site-a", "http://127.0.0.1/a/1.html", PARTITION],
+        bad={"raw_articles": _raw(raw_row(), raw_row(listed_title="again"))},
+        good={"raw_articles": _raw(raw_row(), raw_row(url=SECOND_URL))},
+        shows=["example", URL, PARTITION],
     ),
     Case(
         "raw_articles_every_source_answered",
         AssetCheckSeverity.WARN,
         bad={
             "raw_articles": _raw(
-                raw_feed(), raw_feed(source="site-b", status="http_error", error="HTTP 503")
+                raw_feed_row(), raw_feed_row(source="site-b", status="http_error", error="HTTP 503")
             )
         },
-        good={"raw_articles": _raw(raw_feed(), raw_feed(source="site-b"))},
+        good={"raw_articles": _raw(raw_feed_row(), raw_feed_row(source="site-b"))},
         shows=["site-b", "http_error", "HTTP 503"],
     ),
     Case(
         "cleaned_articles_have_text",
         AssetCheckSeverity.ERROR,
-        bad={"cleaned_articles": _cleaned(cleaned_item(), cleaned_item(url=SECOND_URL, text=" "))},
+        bad={"cleaned_articles": _cleaned(cleaned_row(), cleaned_row(url=SECOND_URL, text=" "))},
         good={
             "cleaned_articles": _cleaned(
-                cleaned_item(), cleaned_item(url=SECOND_URL, text=None, excluded_reason="no_text")
+                cleaned_row(), cleaned_row(url=SECOND_URL, text=None, excluded_reason="no_text")
             )
         },
         shows=[SECOND_URL],
@@ -107,8 +112,10 @@ CASES = [
     Case(
         "cleaned_articles_no_replacement_characters",
         AssetCheckSeverity.WARN,
-        bad={"cleaned_articles": _cleaned(cleaned_item(url=SECOND_URL, title="豆包\ufffd\ufffd"))},
-        good={"cleaned_articles": _cleaned(cleaned_item())},
+        bad={
+            "cleaned_articles": _cleaned(cleaned_row(url=SECOND_URL, title="Example \ufffd\ufffd"))
+        },
+        good={"cleaned_articles": _cleaned(cleaned_row())},
         shows=[SECOND_URL, "title"],
     ),
     Case(
@@ -116,77 +123,77 @@ CASES = [
         AssetCheckSeverity.ERROR,
         bad={
             "deduped_stories": _deduped(
-                deduped_item(), deduped_item(url=SECOND_URL, canonical_url=SECOND_URL)
+                deduped_row(), deduped_row(url=SECOND_URL, canonical_url=SECOND_URL)
             )
         },
         good={
             "deduped_stories": _deduped(
-                deduped_item(),
-                deduped_item(url=SECOND_URL, canonical_url=SECOND_URL, is_lead=False),
+                deduped_row(),
+                deduped_row(url=SECOND_URL, canonical_url=SECOND_URL, is_lead=False),
             )
         },
-        shows=["s1", "| 2 |"],
+        shows=[STORY_ID, "| 2 |"],
     ),
     Case(
         "deduped_stories_url_in_one_story",
         AssetCheckSeverity.ERROR,
-        bad={"deduped_stories": _deduped(deduped_item(), deduped_item(story_id="s2"))},
+        bad={"deduped_stories": _deduped(deduped_row(), deduped_row(story_id="story-2"))},
         good={
             "deduped_stories": _deduped(
-                deduped_item(),
-                deduped_item(story_id="s2", url=SECOND_URL, canonical_url=SECOND_URL),
+                deduped_row(),
+                deduped_row(story_id="story-2", url=SECOND_URL, canonical_url=SECOND_URL),
             )
         },
-        shows=["http://127.0.0.1/a/1.html", "s1, s2"],
+        shows=[URL, "story-1, story-2"],
     ),
     Case(
         "categorized_items_known_category",
         AssetCheckSeverity.ERROR,
-        bad={"categorized_items": _categorized(categorized_story(category="gossip"))},
-        good={"categorized_items": _categorized(categorized_story())},
-        shows=["gossip", "s1"],
+        bad={"categorized_items": _categorized(categorized_row(category="gossip"))},
+        good={"categorized_items": _categorized(categorized_row())},
+        shows=["gossip", STORY_ID],
     ),
     Case(
         "categorized_items_one_row_per_story",
         AssetCheckSeverity.ERROR,
         bad={
             "categorized_items": _categorized(
-                categorized_story(), categorized_story(category="business")
+                categorized_row(), categorized_row(category="business")
             )
         },
         good={
-            "categorized_items": _categorized(categorized_story(), categorized_story(story_id="s2"))
+            "categorized_items": _categorized(
+                categorized_row(), categorized_row(story_id="story-2")
+            )
         },
-        shows=["s1", "business, models"],
+        shows=[STORY_ID, "business, models"],
     ),
     Case(
         "categorized_items_on_topic_have_tier",
         AssetCheckSeverity.ERROR,
-        bad={"categorized_items": _categorized(categorized_story(tier=None))},
+        bad={"categorized_items": _categorized(categorized_row(tier=None))},
         good={
             "categorized_items": _categorized(
-                categorized_story(), categorized_story(story_id="s2", tier=None, off_topic=True)
+                categorized_row(), categorized_row(story_id="story-2", tier=None, off_topic=True)
             )
         },
-        shows=["s1", "豆包大模型2.0发布"],
+        shows=[STORY_ID, TITLE],
     ),
     Case(
         "daily_report_accounts_for_every_item",
         AssetCheckSeverity.ERROR,
         bad={
-            "daily_report": _report(("site-a", "http://127.0.0.1/a/1.html")),
+            "daily_report": _report(("example", URL)),
             "deduped_stories": _deduped(
-                deduped_item(),
-                deduped_item(url=SECOND_URL, canonical_url=SECOND_URL, is_lead=False),
+                deduped_row(),
+                deduped_row(url=SECOND_URL, canonical_url=SECOND_URL, is_lead=False),
             ),
         },
         good={
-            "daily_report": _report(
-                ("site-a", "http://127.0.0.1/a/1.html"), ("site-a", SECOND_URL)
-            ),
+            "daily_report": _report(("example", URL), ("example", SECOND_URL)),
             "deduped_stories": _deduped(
-                deduped_item(),
-                deduped_item(url=SECOND_URL, canonical_url=SECOND_URL, is_lead=False),
+                deduped_row(),
+                deduped_row(url=SECOND_URL, canonical_url=SECOND_URL, is_lead=False),
             ),
         },
         shows=[SECOND_URL, "missing"],
