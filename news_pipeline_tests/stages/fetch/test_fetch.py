@@ -15,7 +15,7 @@ import time
 import tracemalloc
 import zlib
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,34 +25,38 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from news_pipeline import schema
+from news_pipeline.fetch import (
+    BodyStore,
+    FetchSettings,
+    HttpCache,
+    collect_raw_articles,
+    source_summary,
+)
 from news_pipeline.fetch import fetcher as fetcher_module
-from news_pipeline.fetch.body_store import BodyStore
 from news_pipeline.fetch.charsets import decode_document
-from news_pipeline.fetch.fetcher import FetchSettings
-from news_pipeline.fetch.http_cache import HttpCache
-from news_pipeline.fetch.stage import collect_raw_articles, source_summary
-from news_pipeline.schema import DayWindow
+from news_pipeline.fetch.policy import AddressPolicy
+from news_pipeline.fetch.transport import make_client
 from news_pipeline.sources import SourcesConfig
-
-WINDOW = DayWindow(date(2026, 2, 14), "Asia/Shanghai")
-# 2026-02-14 12:00 in Shanghai: inside WINDOW.
-NOW = datetime(2026, 2, 14, 4, 0, tzinfo=UTC)
-IN_WINDOW = "Sat, 14 Feb 2026 10:30:00 +0800"  # = 2026-02-14 02:30 UTC
-BEFORE_WINDOW = "Fri, 13 Feb 2026 23:00:00 +0800"
-HTML_PAGE = "<html><head><title>t</title></head><body><p>An article.</p></body></html>"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[HTTPServer]:
-    http_server = HTTPServer(host="127.0.0.1", threaded=True)
-    http_server.no_handler_status_code = 404
-    http_server.start()
-    yield http_server
-    http_server.clear()
-    http_server.stop()
-
+from news_pipeline_tests.stages.fetch import served
+from news_pipeline_tests.stages.fetch.served import (
+    BEFORE_WINDOW,
+    HTML_PAGE,
+    IN_WINDOW,
+    NOW,
+    WINDOW,
+    feed_rows,
+    items_of,
+    one_source,
+    requests_to,
+    row_for,
+    rss,
+    serve_feed,
+    serve_page,
+    settings,
+)
 
 BODIES = BodyStore(Path("unset"))  # the running test's store (conftest's body_store)
+pytestmark = pytest.mark.usefixtures("clean_server")
 
 
 @pytest.fixture(autouse=True)
@@ -66,90 +70,10 @@ def stored_body(row: dict[str, Any]) -> bytes:
     return BODIES.get(row["content_hash"])
 
 
-@pytest.fixture(autouse=True)
-def clean_server(server: HTTPServer) -> Iterator[None]:
-    server.clear()
-    server.no_handler_status_code = 404
-    yield
-    server.clear()
-
-
-@pytest.fixture
-def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Retry delays requested by the fetcher, recorded instead of slept."""
-    recorded: list[float] = []
-
-    async def record(seconds: float) -> None:
-        recorded.append(seconds)
-
-    monkeypatch.setattr(fetcher_module, "_pause", record)
-    return recorded
-
-
-def settings(server: HTTPServer, **overrides: Any) -> FetchSettings:
-    values: dict[str, Any] = {
-        "per_host_min_delay_seconds": 0.0,
-        "connect_timeout": 5,
-        "read_timeout": 5,
-        "total_timeout": 20,
-        "backoff_base_seconds": 0.001,
-        "backoff_max_seconds": 0.01,
-        "allowed_private_hosts": [f"127.0.0.1:{server.port}"],
-    }
-    values.update(overrides)
-    return FetchSettings(**values)
-
-
-def one_source(server: HTTPServer, path: str = "/feed.xml", **extra: Any) -> SourcesConfig:
-    source = {"name": "site", "type": "rss", "url": server.url_for(path), **extra}
-    return SourcesConfig(sources=[source])
-
-
-def rss(items: list[dict[str, str]], encoding: str = "utf-8") -> str:
-    parts = []
-    for item in items:
-        fields = "".join(f"<{key}>{value}</{key}>" for key, value in item.items())
-        parts.append(f"<item>{fields}</item>")
-    return (
-        f'<?xml version="1.0" encoding="{encoding}"?>'
-        '<rss version="2.0"><channel><title>Feed</title><link>http://x/</link>'
-        f"<description>d</description>{''.join(parts)}</channel></rss>"
-    )
-
-
-def serve_feed(server: HTTPServer, items: list[dict[str, str]], path: str = "/feed.xml") -> None:
-    server.expect_request(path).respond_with_data(rss(items), content_type="application/rss+xml")
-
-
-def serve_page(server: HTTPServer, path: str, body: str | bytes = HTML_PAGE) -> None:
-    server.expect_request(path).respond_with_data(body, content_type="text/html; charset=utf-8")
-
-
-def items_of(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.filter(pl.col("record_kind") == schema.RECORD_ITEM)
-
-
-def feed_rows(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.filter(pl.col("record_kind") == schema.RECORD_FEED)
-
-
-def row_for(frame: pl.DataFrame, url: str) -> dict[str, Any]:
-    rows = frame.filter(pl.col("url") == url).to_dicts()
-    assert len(rows) == 1, (url, frame.select("url", "status"))
-    return rows[0]
-
-
-def requests_to(server: HTTPServer, path: str) -> int:
-    return sum(1 for request, _ in server.log if request.path == path)
-
-
 def collect(
     server: HTTPServer, sources: SourcesConfig, cache: HttpCache | None = None, **overrides: Any
 ) -> pl.DataFrame:
-    fetch_settings = settings(server, **overrides)
-    frame = collect_raw_articles(sources, WINDOW, fetch_settings, BODIES, cache, NOW)
-    assert frame.schema == pl.Schema(schema.RAW_ARTICLES_SCHEMA)
-    return frame
+    return served.collect(server, sources, BODIES, cache, **overrides)
 
 
 # ---- the plain path ----------------------------------------------------------------------
@@ -173,7 +97,13 @@ def test_rss_items_windowing_dedupe_and_relative_links(server: HTTPServer) -> No
     assert feed[0]["status"] == schema.STATUS_OK
     assert feed[0]["http_status"] == 200
     items = items_of(frame)
-    assert items.height == 2
+    # the repeated link is the same page listed twice (one row); the repeated GUID under
+    # another link keeps its row, which names the item it repeats and is not fetched
+    assert items.height == 3
+    again = row_for(items, server.url_for("/a/1-copy.html"))
+    assert again["status"] == schema.STATUS_DUPLICATE_GUID
+    assert again["error"] == server.url_for("/a/1.html")
+    assert requests_to(server, "/a/1-copy.html") == 0
     first = row_for(items, server.url_for("/a/1.html"))
     assert first["status"] == schema.STATUS_OK
     assert first["guid"] == "g-1"
@@ -252,9 +182,11 @@ def test_connection_refused_is_retried_then_recorded(pauses: list[float]) -> Non
     feed = feed_rows(frame).row(0, named=True)
     assert feed["status"] == schema.STATUS_FETCH_ERROR
     assert "ConnectError" in feed["error"]
+    assert "robots.txt" in feed["error"]
     assert items_of(frame).height == 0
-    # robots.txt and the feed: each tried 1 + max_retries times
-    assert len(pauses) == 4
+    # robots.txt tried 1 + max_retries times; the feed then not at all: a host whose
+    # robots.txt is unreachable is disallowed (RFC 9309 §2.3.1.4)
+    assert len(pauses) == 2
 
 
 def test_503_twice_then_success(server: HTTPServer, pauses: list[float]) -> None:
@@ -744,8 +676,8 @@ def test_robots_crawl_delay_slows_that_host(server: HTTPServer) -> None:
 
     async def fetch_once() -> tuple[str, float]:
         fetch_settings = settings(server)
-        policy = fetcher_module.AddressPolicy(False, fetch_settings.allowed_private_hosts)
-        async with fetcher_module.make_client(fetch_settings, policy) as client:
+        policy = AddressPolicy(False, fetch_settings.allowed_private_hosts)
+        async with make_client(fetch_settings, policy) as client:
             fetcher = fetcher_module.Fetcher(client, fetch_settings, False)
             result = await fetcher.fetch(server.url_for("/open.html"))
             return result.status, fetcher.host_delay("127.0.0.1", server.port)
