@@ -5,7 +5,6 @@ Each test stages one way the web misbehaves and checks the row it must produce.
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import hashlib
 import re
@@ -32,10 +31,7 @@ from news_pipeline.fetch import (
     collect_raw_articles,
     source_summary,
 )
-from news_pipeline.fetch import fetcher as fetcher_module
 from news_pipeline.fetch.charsets import decode_document
-from news_pipeline.fetch.policy import AddressPolicy
-from news_pipeline.fetch.transport import make_client
 from news_pipeline.sources import SourcesConfig
 from news_pipeline_tests.stages.fetch import served
 from news_pipeline_tests.stages.fetch.served import (
@@ -627,64 +623,6 @@ def test_items_without_date_use_page_metadata_then_fetch_time(server: HTTPServer
     old = row_for(items, server.url_for("/nd/old.html"))
     assert old["published_at_source"] == "page"
     assert old["status"] == schema.STATUS_OUT_OF_WINDOW
-
-
-# ---- robots ----------------------------------------------------------------------------------
-
-
-def test_robots_disallow_blocks_path_without_requesting_it(server: HTTPServer) -> None:
-    server.expect_request("/robots.txt").respond_with_data(
-        "User-agent: *\nDisallow: /private/\n", content_type="text/plain"
-    )
-    serve_feed(
-        server,
-        [
-            {"title": "Hidden", "link": "/private/x.html", "pubDate": IN_WINDOW},
-            {"title": "Open", "link": "/public/y.html", "pubDate": IN_WINDOW},
-        ],
-    )
-    serve_page(server, "/private/x.html")
-    serve_page(server, "/public/y.html")
-    frame = collect(server, one_source(server))
-    hidden = row_for(items_of(frame), server.url_for("/private/x.html"))
-    assert hidden["status"] == schema.STATUS_BLOCKED
-    assert "robots.txt" in hidden["error"]
-    assert row_for(items_of(frame), server.url_for("/public/y.html"))["status"] == "ok"
-    assert requests_to(server, "/private/x.html") == 0
-    assert requests_to(server, "/robots.txt") == 1
-
-    server.clear_log()
-    frame = collect(server, one_source(server), respect_robots=False)
-    assert row_for(items_of(frame), server.url_for("/private/x.html"))["status"] == "ok"
-    assert requests_to(server, "/robots.txt") == 0
-
-
-def test_robots_for_our_agent_only(server: HTTPServer) -> None:
-    server.expect_request("/robots.txt").respond_with_data(
-        "User-agent: news_pipeline\nDisallow: /\n\nUser-agent: *\nAllow: /\n"
-    )
-    serve_feed(server, [])
-    frame = collect(server, one_source(server))
-    assert feed_rows(frame)["status"].to_list() == [schema.STATUS_BLOCKED]
-
-
-def test_robots_crawl_delay_slows_that_host(server: HTTPServer) -> None:
-    server.expect_request("/robots.txt").respond_with_data(
-        "User-agent: *\nCrawl-delay: 4\nDisallow: /private/\n"
-    )
-    serve_page(server, "/open.html")
-
-    async def fetch_once() -> tuple[str, float]:
-        fetch_settings = settings(server)
-        policy = AddressPolicy(False, fetch_settings.allowed_private_hosts)
-        async with make_client(fetch_settings, policy) as client:
-            fetcher = fetcher_module.Fetcher(client, fetch_settings, False)
-            result = await fetcher.fetch(server.url_for("/open.html"))
-            return result.status, fetcher.host_delay("127.0.0.1", server.port)
-
-    status, delay = asyncio.run(fetch_once())
-    assert status == schema.STATUS_OK
-    assert delay == 4.0
 
 
 # ---- conditional requests ------------------------------------------------------------------
