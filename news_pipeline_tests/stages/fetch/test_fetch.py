@@ -9,8 +9,8 @@ import gzip
 import hashlib
 import re
 import socket
+import statistics
 import threading
-import time
 import tracemalloc
 import zlib
 from collections.abc import Iterator
@@ -350,34 +350,62 @@ def test_a_days_pages_are_not_all_held_in_memory(server: HTTPServer, tmp_path: P
     assert items_of(frame)["status"].to_list() == [schema.STATUS_OK] * page_count
     assert store.count() == page_count + 1
     assert len(store.in_use) == page_count + 1
-    assert max(store.in_use) < page_count * page_bytes / 3
+    # The median, not the peak: a few bodies in flight or waiting for the store's thread
+    # make short peaks (12-15 MB here, 22 MB seen on a loaded 2-core machine), while bodies
+    # kept per URL make memory grow with every page (median 32-34 MB, peak 64-68 MB with
+    # that bug reverted; 2-4 MB without it).
+    assert statistics.median(store.in_use) < page_count * page_bytes / 6
 
 
-def test_a_host_waiting_out_its_delay_does_not_hold_back_the_others(tmp_path: Path) -> None:
+def test_a_host_waiting_its_turn_does_not_hold_back_the_others(tmp_path: Path) -> None:
     """Politeness is per host: while one host's pages wait for their turn, other hosts'
     pages are fetched. (A global slot taken before the host gate once let one host's queue
-    hold every slot, and 20 hosts were fetched at the pace of one.)"""
+    hold every slot, and 20 hosts were fetched at the pace of one.)
+
+    Staged with events, not a clock: site 1 lists its pages only once site 0's first page
+    is served, so site 0's pages are queued first; site 0's second page then answers only
+    once a page of site 1 has been served. Fetched per host, site 1's page goes out while
+    site 0's second page is in flight; with one host's queue holding the global slots, it
+    could not, and site 0's second page would give up waiting.
+    """
     servers = [HTTPServer(host=f"127.0.0.{n}", threaded=True) for n in (2, 3)]
+    first_page_served = threading.Event()  # site 0 has served a page: site 1 may list
+    other_site_served = threading.Event()  # site 1 has served a page
     served: list[int] = []
+    waits: list[bool] = []
     lock = threading.Lock()
-    for number, server in enumerate(servers):
 
-        def page(request: Request, number: int = number) -> Response:
-            with lock:
-                served.append(number)
-            return Response(HTML_PAGE, content_type="text/html")
+    def site0_page(_request: Request) -> Response:
+        with lock:
+            served.append(0)
+            count = served.count(0)
+        if count == 1:
+            first_page_served.set()
+        elif count == 2:
+            waits.append(other_site_served.wait(timeout=10))
+        return Response(HTML_PAGE, content_type="text/html")
 
-        def feed(request: Request, number: int = number) -> Response:
+    def site1_page(_request: Request) -> Response:
+        with lock:
+            served.append(1)
+        other_site_served.set()
+        return Response(HTML_PAGE, content_type="text/html")
+
+    def feed(number: int) -> Any:
+        def respond(_request: Request) -> Response:
             if number == 1:
-                time.sleep(0.15)  # a slow listing: the first site's pages are queued first
+                first_page_served.wait(timeout=30)
             items = [
                 {"title": f"T{n}", "link": f"/p/{n}.html", "pubDate": IN_WINDOW} for n in range(8)
             ]
             return Response(rss(items), content_type="application/rss+xml")
 
+        return respond
+
+    for number, (server, page) in enumerate(zip(servers, (site0_page, site1_page), strict=True)):
         server.no_handler_status_code = 404
         server.start()
-        server.expect_request("/feed.xml").respond_with_handler(feed)
+        server.expect_request("/feed.xml").respond_with_handler(feed(number))
         server.expect_request(re.compile(r"/p/\d+\.html")).respond_with_handler(page)
     try:
         sources = SourcesConfig(
@@ -394,13 +422,14 @@ def test_a_host_waiting_out_its_delay_does_not_hold_back_the_others(tmp_path: Pa
         )
         frame = collect_raw_articles(sources, WINDOW, fetch_settings, BODIES, None, NOW)
     finally:
+        first_page_served.set()
+        other_site_served.set()
         for server in servers:
             server.clear()
             server.stop()
     assert items_of(frame)["status"].to_list() == [schema.STATUS_OK] * 16
-    # The second site lists 0.15 s late; the first site's pages go out every 0.1 s. Fetched
-    # per host, the second site's first page follows about 2 of the first's, not all 8.
-    assert served.index(1) < 4, served
+    assert waits == [True], served
+    assert served.index(1) <= 2, served
 
 
 def test_gzip_bomb_is_stopped_on_decoded_bytes_with_low_memory(server: HTTPServer) -> None:
@@ -419,7 +448,9 @@ def test_gzip_bomb_is_stopped_on_decoded_bytes_with_low_memory(server: HTTPServe
     row = row_for(items_of(frame), server.url_for("/bomb.html"))
     assert row["status"] == schema.STATUS_TOO_LARGE
     assert "after decoding" in row["error"]
-    assert peak < 24 * 1024 * 1024
+    # 10-13 MB measured; inflating one 64 KiB network read of this bomb at once (what httpx's
+    # own decoder does) takes about 64 MiB, and the whole body 200 MiB.
+    assert peak < 40 * 1024 * 1024
 
 
 def test_gzip_page_within_cap_is_decoded(server: HTTPServer) -> None:
