@@ -32,7 +32,7 @@ from benchmarks import corpus
 from benchmarks.measure import TREE_CPU
 from news_pipeline.definitions import build_resources
 from news_pipeline.defs.assets import all_asset_checks, all_assets, daily_partitions
-from news_pipeline.fetch.body_store import BodyStore
+from news_pipeline.fetch import BodyStore
 
 DOWNSTREAM = ("cleaned_articles", "deduped_stories", "categorized_items", "daily_report")
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}

@@ -11,7 +11,7 @@ from dagster import DagsterInstance, ExecuteInProcessResult, instance_for_test, 
 
 from news_pipeline.definitions import build_resources
 from news_pipeline.defs.assets import all_asset_checks, all_assets
-from news_pipeline.fetch.body_store import BodyStore
+from news_pipeline.fetch import BodyStore
 
 
 @pytest.fixture

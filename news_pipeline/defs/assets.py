@@ -44,7 +44,7 @@ from news_pipeline.defs.resources import (
     read_sources_timezone,
 )
 from news_pipeline.editorial.categorize import categorize_stories
-from news_pipeline.fetch.stage import collect_raw_articles, source_summary
+from news_pipeline.fetch import collect_raw_articles, source_summary
 from news_pipeline.report.render import (
     build_report,
     counts_by_category,

@@ -17,9 +17,7 @@ from pydantic import Field
 
 from news_pipeline.demo.server import DEMO_PORT, DEMO_SOURCES_PATH, serve_demo_corpus
 from news_pipeline.editorial.categorize import CategorizeSettings, Taxonomy, load_taxonomy
-from news_pipeline.fetch.body_store import BodyStore
-from news_pipeline.fetch.fetcher import FetchSettings
-from news_pipeline.fetch.http_cache import HttpCache
+from news_pipeline.fetch import BodyStore, FetchSettings, HttpCache
 from news_pipeline.sources import SourcesConfig, load_sources
 from news_pipeline.stories.dedupe import DedupeSettings
 

@@ -11,7 +11,7 @@ from typing import Any
 import polars as pl
 import pytest
 
-from news_pipeline.fetch.body_store import BodyStore
+from news_pipeline.fetch import BodyStore
 from news_pipeline.schema import (
     CLEANED_ARTICLES_SCHEMA,
     RAW_ARTICLES_SCHEMA,
