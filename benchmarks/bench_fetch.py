@@ -22,9 +22,7 @@ from multiprocessing.synchronize import Event as EventType
 import polars as pl
 import psutil
 
-from news_pipeline.fetch.body_store import BodyStore
-from news_pipeline.fetch.fetcher import FetchSettings
-from news_pipeline.fetch.stage import collect_raw_articles, source_summary
+from news_pipeline.fetch import BodyStore, FetchSettings, collect_raw_articles, source_summary
 from news_pipeline.schema import DayWindow
 from news_pipeline.sources import SourcesConfig
 

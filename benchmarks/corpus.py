@@ -38,7 +38,7 @@ import jieba
 import polars as pl
 import pyarrow.parquet as pq
 
-from news_pipeline.fetch.body_store import BodyStore
+from news_pipeline.fetch import BodyStore
 from news_pipeline.schema import (
     CLEANED_ARTICLES_SCHEMA,
     RAW_ARTICLES_SCHEMA,

@@ -31,7 +31,7 @@ from dagster._core.storage.tags import (
 from benchmarks import corpus
 from benchmarks.measure import TREE_CPU
 from news_pipeline.defs import build_defs
-from news_pipeline.fetch.body_store import BodyStore
+from news_pipeline.fetch import BodyStore
 
 DOWNSTREAM = ("cleaned_articles", "deduped_stories", "categorized_items", "daily_report")
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}

@@ -74,6 +74,13 @@ STATUS_NOT_HTML = "not_html"
 STATUS_PARSE_ERROR = "parse_error"
 STATUS_OUT_OF_WINDOW = "out_of_window"
 STATUS_FETCH_ERROR = "fetch_error"  # connection refused, DNS, TLS, bad redirect chain
+# Listed items that are not fetched, so that every listed item still has its row: an item
+# the listing gave no fetchable link (empty, javascript:, file:, absurdly long; `url` is then
+# "<listing URL>#item-<position>" and `error` says why), and an item whose GUID repeats an
+# earlier item's under another link (`error` holds the kept item's URL; excluded later as
+# duplicate_url).
+STATUS_NO_LINK = "no_link"
+STATUS_DUPLICATE_GUID = "duplicate_guid"
 FETCH_STATUSES = (
     STATUS_OK,
     STATUS_HTTP_ERROR,
@@ -84,6 +91,8 @@ FETCH_STATUSES = (
     STATUS_PARSE_ERROR,
     STATUS_OUT_OF_WINDOW,
     STATUS_FETCH_ERROR,
+    STATUS_NO_LINK,
+    STATUS_DUPLICATE_GUID,
 )
 
 # ---- exclusion reasons, exactly as report.json names them (CONTRACT.md) -------------------

@@ -54,6 +54,12 @@ class SourceConfig(BaseModel):
             raise ValueError(f"scheme must be http or https, got {parts.scheme or 'none'!r}")
         if not parts.hostname:
             raise ValueError("has no host")
+        if any(character.isspace() or ord(character) < 32 for character in value):
+            raise ValueError("contains whitespace or control characters")
+        try:
+            parts.port  # noqa: B018 (raises ValueError on a port that is not a number in range)
+        except ValueError as error:
+            raise ValueError(f"has an invalid port ({error})") from error
         return value
 
     @model_validator(mode="after")
@@ -101,6 +107,34 @@ class SourcesConfig(BaseModel):
         return self
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses a key repeated in one mapping: PyYAML keeps the last
+    one silently, so a second `sources:` would drop every source listed under the first."""
+
+
+def _construct_unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> Any:
+    seen: set[Any] = set()
+    for key_node, _value_node in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *anchor` may be overridden
+            continue
+        key = loader.construct_object(key_node)
+        try:
+            repeated = key in seen
+            seen.add(key)
+        except TypeError:  # an unhashable key: construct_mapping reports it
+            continue
+        if repeated:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+    return loader.construct_mapping(node)
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping
+)
+
+
 def substitute_placeholders(text: str, substitutions: dict[str, str]) -> str:
     """Replace `{name}` placeholders; unknown names are left for validation to report."""
 
@@ -120,7 +154,7 @@ def load_sources(path: Path, substitutions: dict[str, str] | None = None) -> Sou
     if substitutions:
         text = substitute_placeholders(text, substitutions)
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as error:
         reason = " ".join(str(error).split())
         raise SourcesFileError(f"{path}: not valid YAML ({reason})") from error

@@ -10,7 +10,7 @@ import pytest
 from dagster import DagsterInstance, ExecuteInProcessResult, instance_for_test, materialize
 
 from news_pipeline.defs import build_defs
-from news_pipeline.fetch.body_store import BodyStore
+from news_pipeline.fetch import BodyStore
 
 
 @pytest.fixture

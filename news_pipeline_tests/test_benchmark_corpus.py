@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from benchmarks import corpus
-from news_pipeline.fetch.body_store import BodyStore
+from news_pipeline.fetch import BodyStore
 from news_pipeline.schema import RAW_ARTICLES_SCHEMA
 
 

@@ -1,9 +1,35 @@
-"""raw_articles: listings and pages fetched over HTTP, politely and safely."""
+"""raw_articles: listings and pages fetched over HTTP, politely and safely.
 
-from news_pipeline.fetch.body_store import BodyMissingError, BodyStore, read_body
-from news_pipeline.fetch.fetcher import FetchSettings
-from news_pipeline.fetch.http_cache import HttpCache
-from news_pipeline.fetch.stage import collect_raw_articles, source_summary
+The public names below are imported on first use (PEP 562), so that a process that needs
+only `news_pipeline.fetch.body_store` (text/extract.py's extraction workers) does not load
+httpx, feedparser and the rest of the fetching code with it.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from news_pipeline.fetch.body_store import BodyMissingError, BodyStore, read_body
+    from news_pipeline.fetch.http_cache import HttpCache
+    from news_pipeline.fetch.policy import FetchSettings
+    from news_pipeline.fetch.stage import (
+        collect_raw_articles,
+        collect_raw_articles_async,
+        source_summary,
+    )
+
+_HOMES = {
+    "BodyMissingError": "body_store",
+    "BodyStore": "body_store",
+    "read_body": "body_store",
+    "HttpCache": "http_cache",
+    "FetchSettings": "policy",
+    "collect_raw_articles": "stage",
+    "collect_raw_articles_async": "stage",
+    "source_summary": "stage",
+}
 
 __all__ = [
     "BodyMissingError",
@@ -11,6 +37,20 @@ __all__ = [
     "FetchSettings",
     "HttpCache",
     "collect_raw_articles",
+    "collect_raw_articles_async",
     "read_body",
     "source_summary",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES})

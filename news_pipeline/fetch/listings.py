@@ -16,15 +16,24 @@ from zoneinfo import ZoneInfo
 import feedparser
 
 from news_pipeline.fetch.charsets import charset_from_content_type, decode_document
-from news_pipeline.fetch.fetcher import default_port
+from news_pipeline.fetch.policy import default_port
 from news_pipeline.sources import SourceConfig
+
+# A link longer than this is not a real article's: HTTP implementations are asked to take
+# at least 8,000 octets (RFC 9110 §4.1), and a hostile feed can send megabytes.
+MAX_URL_CHARS = 8192
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 # ---- listings -------------------------------------------------------------------------------
 
 
 @dataclass
 class ListedItem:
-    """One entry a listing named, before its page is fetched."""
+    """One entry a listing named, before its page is fetched.
+
+    An entry without a fetchable link keeps its place: `link_problem` says why, and `url`
+    is "<listing URL>#item-<position>", which names it uniquely in its listing.
+    """
 
     url: str
     guid: str | None = None
@@ -32,6 +41,34 @@ class ListedItem:
     summary: str | None = None
     published_at: datetime | None = None  # aware
     published_at_source: str | None = None
+    link_problem: str | None = None
+
+
+def usable_link(base_url: str, link: str | None) -> tuple[str | None, str | None]:
+    """(absolute http(s) URL, None), or (None, why the link cannot be fetched)."""
+    link = (link or "").strip()
+    if not link:
+        return None, "no link"
+    if len(link) > MAX_URL_CHARS:
+        return None, f"no usable link: {len(link)} characters (limit {MAX_URL_CHARS})"
+    if _CONTROL_CHARACTERS.search(link):
+        return None, "no usable link: control characters in it"
+    try:
+        url = absolute_url(base_url, link)
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError on a port that is not a number in range)
+    except ValueError as error:
+        return None, f"no usable link: {error}"
+    if parts.scheme not in ("http", "https"):
+        return None, f"no usable link: {parts.scheme or 'relative'}: URL"
+    if not parts.hostname:
+        return None, "no usable link: no host"
+    return url, None
+
+
+def item_reference(listing_url: str, position: int) -> str:
+    """The `url` of a listed entry without a usable link: its place in the listing."""
+    return urlunsplit(urlsplit(listing_url)._replace(fragment=f"item-{position}"))
 
 
 def parse_date_text(text: str | None, timezone: ZoneInfo) -> datetime | None:
@@ -52,6 +89,10 @@ def parse_date_text(text: str | None, timezone: ZoneInfo) -> datetime | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone)
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:  # e.g. 31 Dec 9999 23:00 -1200: not a date to compare or store
+        return None
     return moment
 
 
@@ -124,7 +165,7 @@ def parse_feed(
         reason = parsed.get("bozo_exception")
         raise ValueError(f"not an RSS/Atom feed ({reason or 'no feed elements'})")
     items: list[ListedItem] = []
-    for entry in parsed.entries:
+    for position, entry in enumerate(parsed.entries, start=1):
         link = entry.get("link") or ""
         if not link:
             for candidate in entry.get("links", []):
@@ -134,8 +175,7 @@ def parse_feed(
         guid = entry.get("id") or None
         if not link and guid and guid.startswith(("http://", "https://")):
             link = guid
-        if not link:
-            continue
+        url, problem = usable_link(base_url, link)
         summary = entry.get("summary") or None
         contents = [c.get("value") for c in entry.get("content", []) if c.get("value")]
         if contents and len(contents[0]) > len(summary or ""):
@@ -143,12 +183,13 @@ def parse_feed(
         published = _entry_date(entry, timezone)
         items.append(
             ListedItem(
-                url=absolute_url(base_url, link),
+                url=url or item_reference(base_url, position),
                 guid=guid,
                 title=(entry.get("title") or "").strip() or None,
                 summary=summary,
                 published_at=published,
                 published_at_source="feed" if published else None,
+                link_problem=problem,
             )
         )
     return items
@@ -186,11 +227,12 @@ def parse_html_list(
         anchor = node if node.tag == "a" else node.css_first("a[href]")
         if anchor is None:
             continue
+        # A list page's other links (menus, javascript:, mailto:) are not items: skipped.
         href = (anchor.attributes.get("href") or "").strip()
-        if not href or href.startswith(("javascript:", "mailto:", "tel:", "#")):
+        if href.startswith("#"):
             continue
-        url = absolute_url(base_url, href)
-        if urlsplit(url).scheme not in ("http", "https"):
+        url, _problem = usable_link(base_url, href)
+        if url is None:
             continue
         if source.same_site_only and not same_site(url, base_url):
             continue
@@ -231,28 +273,29 @@ def parse_sitemap(body: bytes, base_url: str, timezone: ZoneInfo) -> SitemapList
         for element in root:
             if not isinstance(element.tag, str) or etree.QName(element).localname != "sitemap":
                 continue
-            loc = child_text(element, "loc")
-            if loc:
+            child, _problem = usable_link(base_url, child_text(element, "loc"))
+            if child is not None:
                 lastmod = parse_date_text(child_text(element, "lastmod"), timezone)
-                listing.children.append((absolute_url(base_url, loc), lastmod))
+                listing.children.append((child, lastmod))
         return listing
     if local != "urlset":
         raise ValueError(f"not a sitemap (root element <{local}>)")
+    position = 0
     for element in root:
         if not isinstance(element.tag, str) or etree.QName(element).localname != "url":
             continue
-        loc = child_text(element, "loc")
-        if not loc:
-            continue
+        position += 1
+        url, problem = usable_link(base_url, child_text(element, "loc"))
         published = parse_date_text(child_text(element, "publication_date"), timezone)
         if published is None:
             published = parse_date_text(child_text(element, "lastmod"), timezone)
         listing.items.append(
             ListedItem(
-                url=absolute_url(base_url, loc),
+                url=url or item_reference(base_url, position),
                 title=child_text(element, "title"),
                 published_at=published,
                 published_at_source="sitemap" if published else None,
+                link_problem=problem,
             )
         )
     return listing

@@ -3,9 +3,10 @@
 `collect_raw_articles` turns a sources file and a day window into RAW_ARTICLES_SCHEMA rows:
 one `feed` row per listing fetched and one `item` row per listed item, each with a status
 from schema.py; the bodies go to the BodyStore as they arrive. No source can take the run
-down (every failure becomes a row). The HTTP side (politeness, caps, address policy,
-robots.txt, retries) is fetcher.py; parsing the listings is listings.py; decoding bytes to
-text is charsets.py.
+down (every failure becomes a row), and no listed item is lost: one without a usable link
+or repeating an earlier item's GUID gets its row too, with the status that says so. The HTTP
+side is fetcher.py (politeness, retries, redirects) with policy.py, robots.py, transport.py
+and decoding.py; parsing the listings is listings.py; decoding bytes to text is charsets.py.
 """
 
 from __future__ import annotations
@@ -26,14 +27,8 @@ from news_pipeline.fetch.charsets import (
     declared_document_charset,
     decode_document,
 )
-from news_pipeline.fetch.fetcher import (
-    AddressPolicy,
-    BoundedStreamDecoder,
-    Fetcher,
-    FetchResult,
-    FetchSettings,
-    make_client,
-)
+from news_pipeline.fetch.decoding import BoundedStreamDecoder
+from news_pipeline.fetch.fetcher import Fetcher, FetchResult
 from news_pipeline.fetch.http_cache import HttpCache
 from news_pipeline.fetch.listings import (
     ListedItem,
@@ -42,18 +37,46 @@ from news_pipeline.fetch.listings import (
     parse_html_list,
     parse_sitemap,
 )
+from news_pipeline.fetch.policy import AddressPolicy, FetchSettings
+from news_pipeline.fetch.transport import make_client
+from news_pipeline.progress import ProgressReporter, no_progress
 from news_pipeline.schema import DayWindow
 from news_pipeline.sources import SourceConfig, SourcesConfig
 
 MAX_CHILD_SITEMAPS = 20
 MAX_SITEMAP_DEPTH = 2
 HTML_CONTENT_TYPES = ("text/html", "application/xhtml+xml")
+_NOT_FAILED = (schema.STATUS_OK, schema.STATUS_OUT_OF_WINDOW)
 
 # ---- rows -------------------------------------------------------------------------------------
 
 
 def _naive_utc(moment: datetime | None) -> datetime | None:
     return schema.to_naive_utc(moment) if moment is not None else None
+
+
+class _FetchProgress:
+    """Item pages to fetch and fetched so far, told to a ProgressReporter as each ends.
+
+    The total grows as each source's listing arrives (pages of a listed source are fetched
+    while other listings are still on their way); the last call is (total, total, failed).
+    """
+
+    def __init__(self, reporter: ProgressReporter) -> None:
+        self.reporter = reporter
+        self.total = self.done = self.failed = 0
+
+    def add(self, count: int) -> None:
+        self.total += count
+
+    def item_done(self, failed: bool) -> None:
+        self.done += 1
+        self.failed += int(failed)
+        self.reporter(self.done, self.total, self.failed)
+
+    def finish(self) -> None:
+        if self.done == 0:
+            self.reporter(0, self.total, 0)
 
 
 class _Collector:
@@ -66,8 +89,10 @@ class _Collector:
         window: DayWindow,
         bodies: BodyStore,
         now: datetime | None,
+        progress: ProgressReporter,
     ) -> None:
         self.fetcher = fetcher
+        self.progress = _FetchProgress(progress)
         self.bodies = bodies
         self.sources = sources
         self.window = window
@@ -123,14 +148,40 @@ class _Collector:
         per_source = await asyncio.gather(
             *(self._collect_source(source) for source in self.sources.sources)
         )
+        self.progress.finish()
         return [row for rows in per_source for row in rows]
 
     async def _collect_source(self, source: SourceConfig) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
-        items = _dedupe_items(await self._list_source(source, rows))
-        await self.fetcher.load_cached([item.url for item in items if self._wants_page(item)])
-        rows.extend(await asyncio.gather(*(self._item_row(source, item) for item in items)))
+        listed = self._without_repeats(await self._list_source(source, rows))
+        to_fetch = [item.url for item, kept_url in listed if self._fetches(item, kept_url)]
+        self.progress.add(len(to_fetch))
+        await self.fetcher.load_cached(to_fetch)
+        rows.extend(
+            await asyncio.gather(*(self._item_row(source, item, kept) for item, kept in listed))
+        )
         return rows
+
+    def _without_repeats(self, items: list[ListedItem]) -> list[tuple[ListedItem, str | None]]:
+        """Each listed item once, paired with the URL of the earlier item it repeats.
+
+        A repeated link is the same page listed twice: dropped, as its row would repeat the
+        first one's. A GUID repeated under another link is the same item moved: it keeps its
+        row, which ends as duplicate_url. Only an item whose page is wanted can be the kept
+        one, so an in-window item is never dropped for an out-of-window namesake.
+        """
+        kept_by_guid: dict[str, str] = {}
+        seen_urls: set[str] = set()
+        listed: list[tuple[ListedItem, str | None]] = []
+        for item in items:
+            if item.url in seen_urls:
+                continue
+            seen_urls.add(item.url)
+            kept_url = kept_by_guid.get(item.guid) if item.guid else None
+            if item.guid and kept_url is None and self._fetches(item, None):
+                kept_by_guid[item.guid] = item.url
+            listed.append((item, kept_url))
+        return listed
 
     async def _list_source(
         self, source: SourceConfig, rows: list[dict[str, Any]]
@@ -208,10 +259,16 @@ class _Collector:
         result.body = None
         return result
 
-    def _wants_page(self, item: ListedItem) -> bool:
+    def _in_window(self, item: ListedItem) -> bool:
         return item.published_at is None or self.window.contains(item.published_at)
 
-    async def _item_row(self, source: SourceConfig, item: ListedItem) -> dict[str, Any]:
+    def _fetches(self, item: ListedItem, kept_url: str | None) -> bool:
+        """Whether the item's page is requested (the rest get their row without a fetch)."""
+        return self._in_window(item) and item.link_problem is None and kept_url is None
+
+    async def _item_row(
+        self, source: SourceConfig, item: ListedItem, kept_url: str | None
+    ) -> dict[str, Any]:
         row = self._base_row(source, schema.RECORD_ITEM, item.url)
         row.update(
             guid=item.guid,
@@ -220,9 +277,20 @@ class _Collector:
             published_at=_naive_utc(item.published_at),
             published_at_source=item.published_at_source,
         )
-        if not self._wants_page(item):
+        if not self._in_window(item):
             row["status"] = schema.STATUS_OUT_OF_WINDOW
             return row
+        if item.link_problem is not None:
+            row.update(status=schema.STATUS_NO_LINK, error=item.link_problem)
+            return row
+        if kept_url is not None:
+            row.update(status=schema.STATUS_DUPLICATE_GUID, error=kept_url)
+            return row
+        row = await self._fetched_item_row(row, item)
+        self.progress.item_done(failed=row["status"] not in _NOT_FAILED)
+        return row
+
+    async def _fetched_item_row(self, row: dict[str, Any], item: ListedItem) -> dict[str, Any]:
         result = await self._fetch_page(item.url)
         await self._fill_fetch(row, result)
         if result.status != schema.STATUS_OK or result.content_hash is None:
@@ -278,21 +346,6 @@ def _looks_like_html(content_type: str | None, body: bytes) -> bool:
     return head.startswith((b"<!doctype html", b"<html", b"<head", b"<meta", b"<!--"))
 
 
-def _dedupe_items(items: list[ListedItem]) -> list[ListedItem]:
-    """First occurrence wins for a repeated GUID or a repeated link."""
-    seen_guids: set[str] = set()
-    seen_urls: set[str] = set()
-    kept: list[ListedItem] = []
-    for item in items:
-        if (item.guid and item.guid in seen_guids) or item.url in seen_urls:
-            continue
-        if item.guid:
-            seen_guids.add(item.guid)
-        seen_urls.add(item.url)
-        kept.append(item)
-    return kept
-
-
 async def collect_raw_articles_async(
     sources: SourcesConfig,
     window: DayWindow,
@@ -300,12 +353,13 @@ async def collect_raw_articles_async(
     bodies: BodyStore,
     cache: HttpCache | None = None,
     now: datetime | None = None,
+    progress: ProgressReporter = no_progress,
 ) -> pl.DataFrame:
     """Async form of collect_raw_articles (one httpx.AsyncClient for the whole call)."""
     policy = AddressPolicy(sources.allow_private_addresses, settings.allowed_private_hosts)
     async with make_client(settings, policy) as client:
         fetcher = Fetcher(client, settings, sources.allow_private_addresses, cache)
-        collector = _Collector(fetcher, sources, window, bodies, now)
+        collector = _Collector(fetcher, sources, window, bodies, now, progress)
         rows = await collector.collect()
     if cache is not None and fetcher.fresh:
         await asyncio.to_thread(cache.store_many, fetcher.fresh)
@@ -322,13 +376,16 @@ def collect_raw_articles(
     bodies: BodyStore,
     cache: HttpCache | None = None,
     now: datetime | None = None,
+    progress: ProgressReporter = no_progress,
 ) -> pl.DataFrame:
     """Fetch every source's listing and the in-window items' pages (RAW_ARTICLES_SCHEMA).
 
     Every body fetched goes to `bodies`; the rows carry its content_hash. `now` fixes the
-    fetch time (used for fetched_at and as the fallback publication time).
+    fetch time (used for fetched_at and as the fallback publication time). `progress` is
+    called as each item page's fetch ends with (done, total, failed), failed counting the
+    items whose row is neither ok nor out_of_window.
     """
-    coroutine = collect_raw_articles_async(sources, window, settings, bodies, cache, now)
+    coroutine = collect_raw_articles_async(sources, window, settings, bodies, cache, now, progress)
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -343,7 +400,8 @@ def source_summary(raw: pl.DataFrame) -> pl.DataFrame:
     failure_statuses = [
         status
         for status in schema.FETCH_STATUSES
-        if status not in (schema.STATUS_OK, schema.STATUS_OUT_OF_WINDOW)
+        if status
+        not in (schema.STATUS_OK, schema.STATUS_OUT_OF_WINDOW, schema.STATUS_DUPLICATE_GUID)
     ]
     items = pl.col("record_kind") == schema.RECORD_ITEM
     feeds = pl.col("record_kind") == schema.RECORD_FEED
@@ -356,6 +414,10 @@ def source_summary(raw: pl.DataFrame) -> pl.DataFrame:
         .sum()
         .cast(pl.Int64)
         .alias("out_of_window"),
+        (items & (pl.col("status") == schema.STATUS_DUPLICATE_GUID))
+        .sum()
+        .cast(pl.Int64)
+        .alias("duplicates"),
         (items & pl.col("status").is_in(failure_statuses)).sum().cast(pl.Int64).alias("failed"),
         *(
             (items & (pl.col("status") == status)).sum().cast(pl.Int64).alias(status)

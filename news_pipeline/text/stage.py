@@ -25,10 +25,12 @@ from news_pipeline.progress import ProgressReporter, no_progress
 from news_pipeline.schema import (
     CLEANED_ARTICLES_SCHEMA,
     RAW_ARTICLES_SCHEMA,
+    REASON_DUPLICATE_URL,
     REASON_FETCH_FAILED,
     REASON_NO_TEXT,
     REASON_OUT_OF_WINDOW,
     RECORD_FEED,
+    STATUS_DUPLICATE_GUID,
     STATUS_OK,
     STATUS_OUT_OF_WINDOW,
     conform,
@@ -208,6 +210,9 @@ def _clean_batch(raw: pl.DataFrame, bodies: BodyStore, runner: PageRunner) -> pl
         if row["status"] == STATUS_OUT_OF_WINDOW:
             entry["excluded_reason"] = REASON_OUT_OF_WINDOW
             entry["excluded_detail"] = row["error"] or "published outside the partition's window"
+        elif row["status"] == STATUS_DUPLICATE_GUID:
+            entry["excluded_reason"] = REASON_DUPLICATE_URL
+            entry["excluded_detail"] = row["error"]  # the kept item's URL
         elif row["status"] != STATUS_OK:
             entry["excluded_reason"] = REASON_FETCH_FAILED
             entry["excluded_detail"] = _failure_detail(row)

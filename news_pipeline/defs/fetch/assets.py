@@ -30,8 +30,9 @@ def build_raw_articles(wiring: Wiring) -> AssetsDefinition:
         description=(
             "Every item the sources list for the day, fetched over HTTP: one row per feed "
             "fetch and per listed item, with its status (ok, http_error, timeout, too_large, "
-            "blocked, not_html, parse_error, out_of_window, fetch_error), HTTP metadata and "
-            "the content hash of the body, which is kept in the data directory's body store."
+            "blocked, not_html, parse_error, out_of_window, fetch_error, no_link, "
+            "duplicate_guid), HTTP metadata and the content hash of the body, which is kept "
+            "in the data directory's body store."
         ),
     )
     def raw_articles(
@@ -61,13 +62,15 @@ def build_raw_articles(wiring: Wiring) -> AssetsDefinition:
         items = raw.filter(pl.col("record_kind") == schema.RECORD_ITEM)
         fetched = pl.col("status") == schema.STATUS_OK
         out_of_window = pl.col("status") == schema.STATUS_OUT_OF_WINDOW
+        repeated = pl.col("status") == schema.STATUS_DUPLICATE_GUID
         return Output(
             raw,
             metadata={
                 "rows": raw.height,
                 "items_listed": items.height,
                 "items_fetched": count_rows(items, fetched),
-                "items_failed": count_rows(items, ~fetched & ~out_of_window),
+                "items_failed": count_rows(items, ~fetched & ~out_of_window & ~repeated),
+                "items_repeating_a_guid": count_rows(items, repeated),
                 "items_out_of_window": count_rows(items, out_of_window),
                 "conditional_cache_hits": count_rows(raw, pl.col("from_cache")),
                 "per_source": MetadataValue.md(markdown_table(source_summary(raw))),

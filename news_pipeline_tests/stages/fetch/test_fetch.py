@@ -5,17 +5,9 @@ Each test stages one way the web misbehaves and checks the row it must produce.
 
 from __future__ import annotations
 
-import asyncio
-import gzip
 import hashlib
-import re
 import socket
-import threading
-import time
-import tracemalloc
-import zlib
-from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,34 +17,34 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from news_pipeline import schema
-from news_pipeline.fetch import fetcher as fetcher_module
-from news_pipeline.fetch.body_store import BodyStore
+from news_pipeline.fetch import (
+    BodyStore,
+    FetchSettings,
+    HttpCache,
+    collect_raw_articles,
+    source_summary,
+)
 from news_pipeline.fetch.charsets import decode_document
-from news_pipeline.fetch.fetcher import FetchSettings
-from news_pipeline.fetch.http_cache import HttpCache
-from news_pipeline.fetch.stage import collect_raw_articles, source_summary
-from news_pipeline.schema import DayWindow
 from news_pipeline.sources import SourcesConfig
-
-WINDOW = DayWindow(date(2026, 2, 14), "Asia/Shanghai")
-# 2026-02-14 12:00 in Shanghai: inside WINDOW.
-NOW = datetime(2026, 2, 14, 4, 0, tzinfo=UTC)
-IN_WINDOW = "Sat, 14 Feb 2026 10:30:00 +0800"  # = 2026-02-14 02:30 UTC
-BEFORE_WINDOW = "Fri, 13 Feb 2026 23:00:00 +0800"
-HTML_PAGE = "<html><head><title>t</title></head><body><p>An article.</p></body></html>"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[HTTPServer]:
-    http_server = HTTPServer(host="127.0.0.1", threaded=True)
-    http_server.no_handler_status_code = 404
-    http_server.start()
-    yield http_server
-    http_server.clear()
-    http_server.stop()
-
+from news_pipeline_tests.stages.fetch import served
+from news_pipeline_tests.stages.fetch.served import (
+    BEFORE_WINDOW,
+    HTML_PAGE,
+    IN_WINDOW,
+    NOW,
+    WINDOW,
+    feed_rows,
+    items_of,
+    one_source,
+    requests_to,
+    row_for,
+    rss,
+    serve_feed,
+    serve_page,
+)
 
 BODIES = BodyStore(Path("unset"))  # the running test's store (conftest's body_store)
+pytestmark = pytest.mark.usefixtures("clean_server")
 
 
 @pytest.fixture(autouse=True)
@@ -66,90 +58,10 @@ def stored_body(row: dict[str, Any]) -> bytes:
     return BODIES.get(row["content_hash"])
 
 
-@pytest.fixture(autouse=True)
-def clean_server(server: HTTPServer) -> Iterator[None]:
-    server.clear()
-    server.no_handler_status_code = 404
-    yield
-    server.clear()
-
-
-@pytest.fixture
-def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Retry delays requested by the fetcher, recorded instead of slept."""
-    recorded: list[float] = []
-
-    async def record(seconds: float) -> None:
-        recorded.append(seconds)
-
-    monkeypatch.setattr(fetcher_module, "_pause", record)
-    return recorded
-
-
-def settings(server: HTTPServer, **overrides: Any) -> FetchSettings:
-    values: dict[str, Any] = {
-        "per_host_min_delay_seconds": 0.0,
-        "connect_timeout": 5,
-        "read_timeout": 5,
-        "total_timeout": 20,
-        "backoff_base_seconds": 0.001,
-        "backoff_max_seconds": 0.01,
-        "allowed_private_hosts": [f"127.0.0.1:{server.port}"],
-    }
-    values.update(overrides)
-    return FetchSettings(**values)
-
-
-def one_source(server: HTTPServer, path: str = "/feed.xml", **extra: Any) -> SourcesConfig:
-    source = {"name": "site", "type": "rss", "url": server.url_for(path), **extra}
-    return SourcesConfig(sources=[source])
-
-
-def rss(items: list[dict[str, str]], encoding: str = "utf-8") -> str:
-    parts = []
-    for item in items:
-        fields = "".join(f"<{key}>{value}</{key}>" for key, value in item.items())
-        parts.append(f"<item>{fields}</item>")
-    return (
-        f'<?xml version="1.0" encoding="{encoding}"?>'
-        '<rss version="2.0"><channel><title>Feed</title><link>http://x/</link>'
-        f"<description>d</description>{''.join(parts)}</channel></rss>"
-    )
-
-
-def serve_feed(server: HTTPServer, items: list[dict[str, str]], path: str = "/feed.xml") -> None:
-    server.expect_request(path).respond_with_data(rss(items), content_type="application/rss+xml")
-
-
-def serve_page(server: HTTPServer, path: str, body: str | bytes = HTML_PAGE) -> None:
-    server.expect_request(path).respond_with_data(body, content_type="text/html; charset=utf-8")
-
-
-def items_of(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.filter(pl.col("record_kind") == schema.RECORD_ITEM)
-
-
-def feed_rows(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.filter(pl.col("record_kind") == schema.RECORD_FEED)
-
-
-def row_for(frame: pl.DataFrame, url: str) -> dict[str, Any]:
-    rows = frame.filter(pl.col("url") == url).to_dicts()
-    assert len(rows) == 1, (url, frame.select("url", "status"))
-    return rows[0]
-
-
-def requests_to(server: HTTPServer, path: str) -> int:
-    return sum(1 for request, _ in server.log if request.path == path)
-
-
 def collect(
     server: HTTPServer, sources: SourcesConfig, cache: HttpCache | None = None, **overrides: Any
 ) -> pl.DataFrame:
-    fetch_settings = settings(server, **overrides)
-    frame = collect_raw_articles(sources, WINDOW, fetch_settings, BODIES, cache, NOW)
-    assert frame.schema == pl.Schema(schema.RAW_ARTICLES_SCHEMA)
-    return frame
+    return served.collect(server, sources, BODIES, cache, **overrides)
 
 
 # ---- the plain path ----------------------------------------------------------------------
@@ -173,7 +85,13 @@ def test_rss_items_windowing_dedupe_and_relative_links(server: HTTPServer) -> No
     assert feed[0]["status"] == schema.STATUS_OK
     assert feed[0]["http_status"] == 200
     items = items_of(frame)
-    assert items.height == 2
+    # the repeated link is the same page listed twice (one row); the repeated GUID under
+    # another link keeps its row, which names the item it repeats and is not fetched
+    assert items.height == 3
+    again = row_for(items, server.url_for("/a/1-copy.html"))
+    assert again["status"] == schema.STATUS_DUPLICATE_GUID
+    assert again["error"] == server.url_for("/a/1.html")
+    assert requests_to(server, "/a/1-copy.html") == 0
     first = row_for(items, server.url_for("/a/1.html"))
     assert first["status"] == schema.STATUS_OK
     assert first["guid"] == "g-1"
@@ -252,9 +170,11 @@ def test_connection_refused_is_retried_then_recorded(pauses: list[float]) -> Non
     feed = feed_rows(frame).row(0, named=True)
     assert feed["status"] == schema.STATUS_FETCH_ERROR
     assert "ConnectError" in feed["error"]
+    assert "robots.txt" in feed["error"]
     assert items_of(frame).height == 0
-    # robots.txt and the feed: each tried 1 + max_retries times
-    assert len(pauses) == 4
+    # robots.txt tried 1 + max_retries times; the feed then not at all: a host whose
+    # robots.txt is unreachable is disallowed (RFC 9309 §2.3.1.4)
+    assert len(pauses) == 2
 
 
 def test_503_twice_then_success(server: HTTPServer, pauses: list[float]) -> None:
@@ -293,218 +213,6 @@ def test_404_page_is_not_retried(server: HTTPServer, pauses: list[float]) -> Non
     assert row["error"] == "HTTP 404"
     assert requests_to(server, "/gone.html") == 1
     assert pauses == []
-
-
-# ---- limits ----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def stall_release() -> Iterator[threading.Event]:
-    event = threading.Event()
-    yield event
-    event.set()
-
-
-def test_stalled_read_times_out(server: HTTPServer, stall_release: threading.Event) -> None:
-    def stalling(_request: Request) -> Response:
-        def body() -> Iterator[bytes]:
-            yield b"<html><body>"
-            stall_release.wait()
-            yield b"</body></html>"
-
-        return Response(body(), content_type="text/html")
-
-    serve_feed(server, [{"title": "T", "link": "/stall.html", "pubDate": IN_WINDOW}])
-    server.expect_request("/stall.html").respond_with_handler(stalling)
-    frame = collect(server, one_source(server), read_timeout=0.3)
-    row = row_for(items_of(frame), server.url_for("/stall.html"))
-    assert row["status"] == schema.STATUS_TIMEOUT
-    assert "ReadTimeout" in row["error"]
-
-
-def test_total_timeout_bounds_a_trickling_response(
-    server: HTTPServer, stall_release: threading.Event
-) -> None:
-    def stalling(_request: Request) -> Response:
-        def body() -> Iterator[bytes]:
-            yield b"<html><body>"
-            stall_release.wait()
-            yield b"</body></html>"
-
-        return Response(body(), content_type="text/html")
-
-    serve_feed(server, [{"title": "T", "link": "/slow.html", "pubDate": IN_WINDOW}])
-    server.expect_request("/slow.html").respond_with_handler(stalling)
-    frame = collect(server, one_source(server), read_timeout=30, total_timeout=0.3)
-    row = row_for(items_of(frame), server.url_for("/slow.html"))
-    assert row["status"] == schema.STATUS_TIMEOUT
-    assert "within 0.3s" in row["error"]
-
-
-def test_50_mib_body_is_cut_at_the_cap(server: HTTPServer) -> None:
-    sent = {"bytes": 0}
-    chunk = b"<p>" + b"x" * (64 * 1024 - 3)
-
-    def huge(_request: Request) -> Response:
-        def body() -> Iterator[bytes]:
-            for _ in range(800):  # 50 MiB
-                sent["bytes"] += len(chunk)
-                yield chunk
-
-        return Response(body(), content_type="text/html")
-
-    serve_feed(server, [{"title": "T", "link": "/huge.html", "pubDate": IN_WINDOW}])
-    server.expect_request("/huge.html").respond_with_handler(huge)
-    frame = collect(server, one_source(server), max_body_bytes=1024 * 1024)
-    row = row_for(items_of(frame), server.url_for("/huge.html"))
-    assert row["status"] == schema.STATUS_TOO_LARGE
-    assert row["content_hash"] is None
-    assert BODIES.count() == 1  # the feed only
-    assert sent["bytes"] < 20 * 1024 * 1024
-
-
-def test_declared_length_over_cap_is_refused_unread(server: HTTPServer) -> None:
-    serve_feed(server, [{"title": "T", "link": "/long.html", "pubDate": IN_WINDOW}])
-    serve_page(server, "/long.html", "<html>" + "y" * 5000 + "</html>")
-    frame = collect(server, one_source(server), max_body_bytes=1000)
-    row = row_for(items_of(frame), server.url_for("/long.html"))
-    assert row["status"] == schema.STATUS_TOO_LARGE
-    assert "Content-Length" in row["error"]
-
-
-def _gzip_bomb(decoded_mib: int) -> bytes:
-    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-    block = b"\0" * (1024 * 1024)
-    parts = [compressor.compress(b"<html><body>")]
-    parts.extend(compressor.compress(block) for _ in range(decoded_mib))
-    parts.append(compressor.flush())
-    return b"".join(parts)
-
-
-class MemoryAtEachPut(BodyStore):
-    """A body store that notes the traced memory in use each time a body arrives."""
-
-    in_use: list[int]
-
-    def put(self, body: bytes) -> str:
-        self.in_use.append(tracemalloc.get_traced_memory()[0])
-        return super().put(body)
-
-
-def test_a_days_pages_are_not_all_held_in_memory(server: HTTPServer, tmp_path: Path) -> None:
-    """Each body goes to the store as it arrives and the results kept per URL hold only its
-    hash: the memory in use while pages arrive stays flat instead of growing page by page."""
-    page_count, page_bytes = 200, 300 * 1024
-    items = [
-        {"title": f"T{n}", "link": f"/big/{n}.html", "pubDate": IN_WINDOW}
-        for n in range(page_count)
-    ]
-    serve_feed(server, items)
-    pages = {
-        f"/big/{n}.html": f"<html><body>{f'<p>page {n} paragraph</p>' * (page_bytes // 24)}"
-        "</body></html>".encode()
-        for n in range(page_count)
-    }
-
-    def page(request: Request) -> Response:
-        # Built before tracing starts and sent as an iterable, so the server's request log
-        # keeps no copy: what is traced is the fetcher's memory.
-        return Response(iter([pages[request.path]]), content_type="text/html; charset=utf-8")
-
-    server.expect_request(re.compile(r"/big/\d+\.html")).respond_with_handler(page)
-    store = MemoryAtEachPut(tmp_path / "measured")
-    store.in_use = []
-    tracemalloc.start()
-    try:
-        frame = collect_raw_articles(one_source(server), WINDOW, settings(server), store, None, NOW)
-    finally:
-        tracemalloc.stop()
-    assert items_of(frame)["status"].to_list() == [schema.STATUS_OK] * page_count
-    assert store.count() == page_count + 1
-    assert len(store.in_use) == page_count + 1
-    assert max(store.in_use) < page_count * page_bytes / 3
-
-
-def test_a_host_waiting_out_its_delay_does_not_hold_back_the_others(tmp_path: Path) -> None:
-    """Politeness is per host: while one host's pages wait for their turn, other hosts'
-    pages are fetched. (A global slot taken before the host gate once let one host's queue
-    hold every slot, and 20 hosts were fetched at the pace of one.)"""
-    servers = [HTTPServer(host=f"127.0.0.{n}", threaded=True) for n in (2, 3)]
-    served: list[int] = []
-    lock = threading.Lock()
-    for number, server in enumerate(servers):
-
-        def page(request: Request, number: int = number) -> Response:
-            with lock:
-                served.append(number)
-            return Response(HTML_PAGE, content_type="text/html")
-
-        def feed(request: Request, number: int = number) -> Response:
-            if number == 1:
-                time.sleep(0.15)  # a slow listing: the first site's pages are queued first
-            items = [
-                {"title": f"T{n}", "link": f"/p/{n}.html", "pubDate": IN_WINDOW} for n in range(8)
-            ]
-            return Response(rss(items), content_type="application/rss+xml")
-
-        server.no_handler_status_code = 404
-        server.start()
-        server.expect_request("/feed.xml").respond_with_handler(feed)
-        server.expect_request(re.compile(r"/p/\d+\.html")).respond_with_handler(page)
-    try:
-        sources = SourcesConfig(
-            sources=[
-                {"name": f"site{n}", "type": "rss", "url": server.url_for("/feed.xml")}
-                for n, server in enumerate(servers)
-            ]
-        )
-        fetch_settings = FetchSettings(
-            per_host_min_delay_seconds=0.1,
-            per_host_concurrency=1,
-            max_concurrency=2,
-            allowed_private_hosts=[f"{s.host}:{s.port}" for s in servers],
-        )
-        frame = collect_raw_articles(sources, WINDOW, fetch_settings, BODIES, None, NOW)
-    finally:
-        for server in servers:
-            server.clear()
-            server.stop()
-    assert items_of(frame)["status"].to_list() == [schema.STATUS_OK] * 16
-    # The second site lists 0.15 s late; the first site's pages go out every 0.1 s. Fetched
-    # per host, the second site's first page follows about 2 of the first's, not all 8.
-    assert served.index(1) < 4, served
-
-
-def test_gzip_bomb_is_stopped_on_decoded_bytes_with_low_memory(server: HTTPServer) -> None:
-    bomb = _gzip_bomb(200)
-    assert len(bomb) < 300 * 1024
-    serve_feed(server, [{"title": "T", "link": "/bomb.html", "pubDate": IN_WINDOW}])
-    server.expect_request("/bomb.html").respond_with_data(
-        bomb, content_type="text/html", headers={"Content-Encoding": "gzip"}
-    )
-    tracemalloc.start()
-    try:
-        frame = collect(server, one_source(server), max_body_bytes=2 * 1024 * 1024)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    row = row_for(items_of(frame), server.url_for("/bomb.html"))
-    assert row["status"] == schema.STATUS_TOO_LARGE
-    assert "after decoding" in row["error"]
-    assert peak < 24 * 1024 * 1024
-
-
-def test_gzip_page_within_cap_is_decoded(server: HTTPServer) -> None:
-    serve_feed(server, [{"title": "T", "link": "/gz.html", "pubDate": IN_WINDOW}])
-    server.expect_request("/gz.html").respond_with_data(
-        gzip.compress(HTML_PAGE.encode()),
-        content_type="text/html",
-        headers={"Content-Encoding": "gzip"},
-    )
-    frame = collect(server, one_source(server))
-    row = row_for(items_of(frame), server.url_for("/gz.html"))
-    assert row["status"] == schema.STATUS_OK
-    assert stored_body(row) == HTML_PAGE.encode()
 
 
 # ---- redirects and address policy -----------------------------------------------------------
@@ -697,64 +405,6 @@ def test_items_without_date_use_page_metadata_then_fetch_time(server: HTTPServer
     assert old["status"] == schema.STATUS_OUT_OF_WINDOW
 
 
-# ---- robots ----------------------------------------------------------------------------------
-
-
-def test_robots_disallow_blocks_path_without_requesting_it(server: HTTPServer) -> None:
-    server.expect_request("/robots.txt").respond_with_data(
-        "User-agent: *\nDisallow: /private/\n", content_type="text/plain"
-    )
-    serve_feed(
-        server,
-        [
-            {"title": "Hidden", "link": "/private/x.html", "pubDate": IN_WINDOW},
-            {"title": "Open", "link": "/public/y.html", "pubDate": IN_WINDOW},
-        ],
-    )
-    serve_page(server, "/private/x.html")
-    serve_page(server, "/public/y.html")
-    frame = collect(server, one_source(server))
-    hidden = row_for(items_of(frame), server.url_for("/private/x.html"))
-    assert hidden["status"] == schema.STATUS_BLOCKED
-    assert "robots.txt" in hidden["error"]
-    assert row_for(items_of(frame), server.url_for("/public/y.html"))["status"] == "ok"
-    assert requests_to(server, "/private/x.html") == 0
-    assert requests_to(server, "/robots.txt") == 1
-
-    server.clear_log()
-    frame = collect(server, one_source(server), respect_robots=False)
-    assert row_for(items_of(frame), server.url_for("/private/x.html"))["status"] == "ok"
-    assert requests_to(server, "/robots.txt") == 0
-
-
-def test_robots_for_our_agent_only(server: HTTPServer) -> None:
-    server.expect_request("/robots.txt").respond_with_data(
-        "User-agent: news_pipeline\nDisallow: /\n\nUser-agent: *\nAllow: /\n"
-    )
-    serve_feed(server, [])
-    frame = collect(server, one_source(server))
-    assert feed_rows(frame)["status"].to_list() == [schema.STATUS_BLOCKED]
-
-
-def test_robots_crawl_delay_slows_that_host(server: HTTPServer) -> None:
-    server.expect_request("/robots.txt").respond_with_data(
-        "User-agent: *\nCrawl-delay: 4\nDisallow: /private/\n"
-    )
-    serve_page(server, "/open.html")
-
-    async def fetch_once() -> tuple[str, float]:
-        fetch_settings = settings(server)
-        policy = fetcher_module.AddressPolicy(False, fetch_settings.allowed_private_hosts)
-        async with fetcher_module.make_client(fetch_settings, policy) as client:
-            fetcher = fetcher_module.Fetcher(client, fetch_settings, False)
-            result = await fetcher.fetch(server.url_for("/open.html"))
-            return result.status, fetcher.host_delay("127.0.0.1", server.port)
-
-    status, delay = asyncio.run(fetch_once())
-    assert status == schema.STATUS_OK
-    assert delay == 4.0
-
-
 # ---- conditional requests ------------------------------------------------------------------
 
 
@@ -846,119 +496,3 @@ def test_page_listed_by_two_sources_is_fetched_once(server: HTTPServer) -> None:
     assert sorted(items["source"].to_list()) == ["one", "two"]
     assert items["status"].to_list() == [schema.STATUS_OK, schema.STATUS_OK]
     assert requests_to(server, "/shared.html") == 1
-
-
-# ---- isolation and other source types ---------------------------------------------------------
-
-
-def test_one_failing_source_leaves_the_others_intact(server: HTTPServer) -> None:
-    serve_feed(server, [{"title": "Good", "link": "/good/1.html", "pubDate": IN_WINDOW}])
-    serve_page(server, "/good/1.html")
-    server.expect_request("/broken.xml").respond_with_data("oops", status=500)
-    sources = SourcesConfig(
-        sources=[
-            {"name": "broken", "type": "rss", "url": server.url_for("/broken.xml")},
-            {"name": "good", "type": "rss", "url": server.url_for("/feed.xml")},
-            {"name": "refused", "type": "rss", "url": "http://127.0.0.1:9/feed.xml"},
-        ]
-    )
-    frame = collect(
-        server,
-        sources,
-        max_retries=1,
-        allowed_private_hosts=[f"127.0.0.1:{server.port}", "127.0.0.1:9"],
-    )
-    by_source = {row["source"]: row for row in feed_rows(frame).to_dicts()}
-    assert by_source["broken"]["status"] == schema.STATUS_HTTP_ERROR
-    assert by_source["broken"]["http_status"] == 500
-    assert by_source["refused"]["status"] == schema.STATUS_FETCH_ERROR
-    assert by_source["good"]["status"] == schema.STATUS_OK
-    items = items_of(frame)
-    assert items["source"].to_list() == ["good"]
-    assert items["status"].to_list() == [schema.STATUS_OK]
-    summary = {row["source"]: row for row in source_summary(frame).to_dicts()}
-    assert summary["good"]["listed"] == 1
-    assert summary["good"]["ok"] == 1
-    assert summary["broken"]["feed_status"] == schema.STATUS_HTTP_ERROR
-    assert summary["broken"]["listed"] == 0
-
-
-def test_html_list_source(server: HTTPServer) -> None:
-    listing = """<html><body><ul class="news">
-      <li><a href="/story/1.html">Story one</a></li>
-      <li><a href="story/2.html"> Story <b>two</b> </a></li>
-      <li><a href="https://elsewhere.example.net/story/3.html">Offsite</a></li>
-      <li><a href="javascript:void(0)">Menu</a></li>
-    </ul><a href="/about.html">About</a></body></html>"""
-    server.expect_request("/list/").respond_with_data(listing, content_type="text/html")
-    serve_page(
-        server,
-        "/story/1.html",
-        '<html><head><meta property="article:published_time" '
-        'content="2026-02-14T08:00:00+08:00"></head><body><p>one</p></body></html>',
-    )
-    serve_page(server, "/list/story/2.html")
-    sources = SourcesConfig(
-        sources=[
-            {
-                "name": "lister",
-                "type": "html_list",
-                "url": server.url_for("/list/"),
-                "link_selector": "ul.news a",
-            }
-        ]
-    )
-    frame = collect(server, sources)
-    items = items_of(frame)
-    assert sorted(items["url"].to_list()) == [
-        server.url_for("/list/story/2.html"),
-        server.url_for("/story/1.html"),
-    ]
-    one = row_for(items, server.url_for("/story/1.html"))
-    assert one["listed_title"] == "Story one"
-    assert one["published_at_source"] == "page"
-    assert one["published_at"] == datetime(2026, 2, 14, 0, 0)
-    two = row_for(items, server.url_for("/list/story/2.html"))
-    assert two["listed_title"] == "Story two"
-    assert two["published_at_source"] == "fetch_time"
-
-
-def test_sitemap_index_with_news_sitemap(server: HTTPServer) -> None:
-    index = f"""<?xml version="1.0" encoding="UTF-8"?>
-<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
-  <sitemap><loc>{server.url_for("/sm/news.xml")}</loc><lastmod>2026-02-14</lastmod></sitemap>
-  <sitemap><loc>{server.url_for("/sm/archive-2019.xml")}</loc><lastmod>2019-05-01</lastmod></sitemap>
-</sitemapindex>"""
-    news = """<?xml version="1.0" encoding="UTF-8"?>
-<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
-        xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
-  <url><loc>/n/today.html</loc><news:news><news:publication_date>2026-02-14T09:00:00+08:00</news:publication_date><news:title>Today</news:title></news:news></url>
-  <url><loc>/n/lastmod.html</loc><lastmod>2026-02-14T20:00:00+08:00</lastmod></url>
-  <url><loc>/n/tomorrow.html</loc><lastmod>2026-02-15T09:00:00+08:00</lastmod></url>
-  <url><loc>/n/ancient.html</loc><lastmod>2025-01-01</lastmod></url>
-</urlset>"""
-    server.expect_request("/sm/index.xml").respond_with_data(index, content_type="application/xml")
-    server.expect_request("/sm/news.xml").respond_with_data(
-        gzip.compress(news.encode()), content_type="application/x-gzip"
-    )
-    serve_page(server, "/n/today.html")
-    serve_page(server, "/n/lastmod.html")
-    sources = SourcesConfig(
-        sources=[{"name": "maps", "type": "sitemap", "url": server.url_for("/sm/index.xml")}]
-    )
-    frame = collect(server, sources)
-    assert sorted(feed_rows(frame)["url"].to_list()) == [
-        server.url_for("/sm/index.xml"),
-        server.url_for("/sm/news.xml"),
-    ]
-    items = items_of(frame)
-    today = row_for(items, server.url_for("/n/today.html"))
-    assert today["status"] == schema.STATUS_OK
-    assert today["listed_title"] == "Today"
-    assert today["published_at"] == datetime(2026, 2, 14, 1, 0)
-    assert today["published_at_source"] == "sitemap"
-    assert row_for(items, server.url_for("/n/lastmod.html"))["status"] == schema.STATUS_OK
-    tomorrow = row_for(items, server.url_for("/n/tomorrow.html"))
-    assert tomorrow["status"] == schema.STATUS_OUT_OF_WINDOW
-    assert server.url_for("/n/ancient.html") not in items["url"].to_list()
-    assert requests_to(server, "/sm/archive-2019.xml") == 0

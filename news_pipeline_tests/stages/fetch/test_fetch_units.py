@@ -1,4 +1,4 @@
-"""Pure parts of fetch.py: address policy, charset decoding, dates, Retry-After, decoders.
+"""Pure parts of the fetch package: address policy, charset decoding, dates, Retry-After, decoders.
 
 Nothing here opens a connection; IP addresses are only classified.
 """
@@ -15,20 +15,17 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from news_pipeline.fetch.charsets import decode_document, normalise_charset
-from news_pipeline.fetch.fetcher import (
+from news_pipeline.fetch.decoding import BoundedStreamDecoder
+from news_pipeline.fetch.fetcher import Fetcher, HostGate, parse_retry_after
+from news_pipeline.fetch.listings import parse_date_text, same_site
+from news_pipeline.fetch.policy import (
     AddressPolicy,
-    BoundedStreamDecoder,
     FetchBlocked,
-    Fetcher,
     FetchSettings,
-    GuardedNetworkBackend,
-    HostGate,
     blocked_ip_reason,
     host_is_listed,
-    make_client,
-    parse_retry_after,
 )
-from news_pipeline.fetch.listings import parse_date_text, same_site
+from news_pipeline.fetch.transport import GuardedNetworkBackend, make_client
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

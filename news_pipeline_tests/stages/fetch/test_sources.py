@@ -107,6 +107,14 @@ def test_unreplaced_placeholder_is_a_scheme_error(tmp_path: Path) -> None:
             lambda t: t.replace("    type: rss\n", "    type: atom\n"),
             ["'kr-feed'", "type"],
         ),
+        (
+            lambda t: t.replace("https://news.example.org/ai/", "https://news.example.org:99999/"),
+            ["'list-page'", "url", "invalid port"],
+        ),
+        (
+            lambda t: t.replace("https://news.example.org/ai/", '"https://news.example .org/"'),
+            ["'list-page'", "url", "whitespace"],
+        ),
     ],
 )
 def test_errors_name_file_source_and_field(
@@ -151,3 +159,43 @@ def test_example_sources_file_loads() -> None:
     assert {"zh", "en"} <= languages
     assert all(source.url.startswith("https://") for source in config.sources)
     assert config.allow_private_addresses is False
+
+
+@pytest.mark.parametrize(
+    ("edit", "key"),
+    [
+        (
+            lambda t: t.replace(
+                "    weight: 1.5\n", "    weight: 1.5\n    url: https://b.example/\n"
+            ),
+            "url",
+        ),
+        (
+            lambda t: t + "sources:\n  - name: late\n    type: rss\n    url: https://c.example/\n",
+            "sources",
+        ),
+    ],
+)
+def test_a_repeated_key_is_an_error_not_a_silent_override(
+    tmp_path: Path, edit: object, key: str
+) -> None:
+    """PyYAML keeps the last of two equal keys; a second `sources:` would drop every source
+    listed under the first without a word."""
+    assert callable(edit)
+    with pytest.raises(SourcesFileError) as caught:
+        load_sources(write(tmp_path, edit(VALID)), {"demo_base_url": "http://127.0.0.1:8123"})
+    message = str(caught.value)
+    assert f"duplicate key '{key}'" in message
+    assert "\n" not in message
+
+
+def test_yaml_merge_keys_still_override(tmp_path: Path) -> None:
+    text = (
+        "sources:\n"
+        "  - &base {name: one, type: rss, url: https://a.example/rss, weight: 2}\n"
+        "  - <<: *base\n"
+        "    name: two\n"
+        "    weight: 3\n"
+    )
+    config = load_sources(write(tmp_path, text))
+    assert [(source.name, source.weight) for source in config.sources] == [("one", 2), ("two", 3)]
