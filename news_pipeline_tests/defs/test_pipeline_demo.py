@@ -69,11 +69,14 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     }
 
 
+CHECKS_PER_RUN = 10  # test_definitions.py's snapshot names them
+
+
 def test_every_run_and_check_succeeds(demo_run: dict[str, Any]) -> None:
     for result in [*demo_run["results"].values(), demo_run["rerun"]]:
         assert result.success
         evaluations = result.get_asset_check_evaluations()
-        assert len(evaluations) == 7
+        assert len(evaluations) == CHECKS_PER_RUN
         failed = [e.check_name for e in evaluations if not e.passed]
         assert failed == []
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 import yaml
-from dagster import DagsterInstance, validate_run_config
+from dagster import DagsterEventType, DagsterInstance, validate_run_config
 from dagster._core.instance.config import PoolGranularity
 
 from news_pipeline.defs import build_defs
@@ -169,7 +169,7 @@ def test_multiprocess_example_loads_with_the_duckdb_pool(tmp_path: Path) -> None
 
 
 def test_a_materialized_day_is_recorded_in_postgresql(
-    postgres_server: PostgresServer, tmp_path: Path
+    postgres_server: PostgresServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     home = tmp_path / "dagster_home"
     home.mkdir()
@@ -227,11 +227,23 @@ def test_a_materialized_day_is_recorded_in_postgresql(
             "daily_report",
         }
         assert {(f'["{name}"]', DAY) for name in expected_assets} == materialized
-        cursor.execute(
-            "SELECT count(*) FROM event_logs WHERE run_id = %s "
-            "AND dagster_event_type = 'ASSET_CHECK_EVALUATION'",
-            (run_id,),
-        )
-        assert cursor.fetchone()[0] == 7
         cursor.execute("SELECT count(*) FROM event_logs WHERE dagster_event_type = 'STEP_FAILURE'")
         assert cursor.fetchone()[0] == 0
+
+    # Every check of the job was evaluated in that run and passed, as read back from
+    # PostgreSQL through the instance.
+    expected_checks = {
+        spec.name
+        for checks in build_defs(None, data_dir).asset_checks
+        for spec in checks.check_specs
+    }
+    for name, value in env.items():
+        if name.startswith("DAGSTER_PG_"):
+            monkeypatch.setenv(name, value)
+    with DagsterInstance.from_config(str(home)) as instance:
+        evaluations = [
+            record.dagster_event.event_specific_data
+            for record in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
+        ]
+    assert {evaluation.check_name for evaluation in evaluations} == expected_checks
+    assert [e.check_name for e in evaluations if not e.passed] == []

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from news_pipeline.editorial.categorize import Taxonomy, categorize_stories, load_taxonomy
 from selectolax.lexbor import LexborHTMLParser
 
+from news_pipeline.editorial import Taxonomy, categorize_stories, load_taxonomy
 from news_pipeline.report import build_report, write_report
 from news_pipeline_tests.factories import DAY, deduped_frame, deduped_row
 
