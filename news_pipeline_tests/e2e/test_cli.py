@@ -238,3 +238,12 @@ def test_a_run_killed_during_raw_articles_is_completed_by_the_next_one(tmp_path:
     completed = _run_cli("run", "--date", day, "--data-dir", str(killed))
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert _row_counts(killed, day) == _row_counts(clean, day)
+    # The killed run held the DuckDB pool's one slot; the next command freed it (or it would
+    # have waited forever) and recorded the killed run as failed.
+    assert "abandoned by a killed process" in completed.stdout
+    statuses = sorted(run.status.value for run in _instance(killed).get_runs())
+    assert statuses == ["FAILURE", "SUCCESS"]
+
+
+def _instance(data_dir: Path) -> DagsterInstance:
+    return DagsterInstance.from_config(str(data_dir / "dagster_home"))
