@@ -10,6 +10,7 @@ import asyncio
 import threading
 import urllib.robotparser
 from collections.abc import Iterator
+from urllib.parse import quote
 
 import polars as pl
 import pytest
@@ -173,10 +174,37 @@ def test_long_robots_txt_is_read_up_to_the_limit(server: HTTPServer, body_store:
     }
 
 
+def test_robots_txt_is_read_in_the_charset_its_header_declares(
+    server: HTTPServer, body_store: BodyStore
+) -> None:
+    """A windows-1251 robots.txt whose bytes alone are detected as another charset: the
+    Content-Type header's charset is what makes its Disallow line match."""
+    robots = "User-agent: *\nDisallow: /новости/\n"
+    server.expect_request("/robots.txt").respond_with_data(
+        robots.encode("windows-1251"), content_type="text/plain; charset=windows-1251"
+    )
+    news = "/новости/a.html"
+    serve_feed(
+        server,
+        [
+            {"title": "news", "link": quote(news), "pubDate": IN_WINDOW},
+            {"title": "open", "link": "/open.html", "pubDate": IN_WINDOW},
+        ],
+    )
+    serve_page(server, news)
+    serve_page(server, "/open.html")
+    frame = served.collect(server, one_source(server), body_store)
+    assert statuses(frame, server, [quote(news), "/open.html"]) == {
+        quote(news): BLOCKED,
+        "/open.html": OK,
+    }
+    assert requests_to(server, news) == 0
+
+
 # ---- what the robots.txt response itself means (RFC 9309 §2.3.1) ----------------------------
 
 
-@pytest.mark.parametrize("status", [401, 403, 404, 410])
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 410])
 def test_robots_txt_unavailable_4xx_allows_everything(
     server: HTTPServer, body_store: BodyStore, status: int
 ) -> None:
