@@ -13,13 +13,20 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from news_pipeline.stories.anchors import same_event_pairs
+from news_pipeline.stories.anchors import TERMS_COLUMN, same_event_pairs
 from news_pipeline.stories.fingerprints import (
     estimated_jaccard,
     lsh_candidate_pairs,
     pairs_from_keys,
 )
 from news_pipeline.stories.settings import DedupeSettings
+from news_pipeline.stories.similarity import (
+    candidate_pairs,
+    link_probability,
+    pair_features,
+    pool_terms,
+)
+from news_pipeline.stories.translation import pinyin_hashes, to_simplified
 
 MATCH_LEAD = "lead"
 MATCH_SAME_TEXT = "same_text"
@@ -99,4 +106,35 @@ def find_edges(
     return Edges(
         frame.select("a", "b").to_numpy().astype(np.int64).reshape(-1, 2),
         frame["r"].to_numpy().astype(np.int64),
+    )
+
+
+def scored_links(
+    pool: pl.DataFrame, edges: Edges, today_count: int, settings: DedupeSettings
+) -> pl.DataFrame:
+    """Every scored pair (a, b) of the pool touching today's documents, with the probability
+    ``p`` that they report one event (similarity.py), its features, and the ``reason`` rank
+    of the link (copies keep theirs and probability 1; any other pair is a same_event
+    candidate)."""
+    titles = pool.select(pl.coalesce("title", "listed_title").fill_null(""))["title"]
+    pinyin = pinyin_hashes(to_simplified(titles.to_list()))
+    rows = pool_terms(pool[TERMS_COLUMN], pool["source"], pinyin, settings)
+    found = pl.DataFrame(
+        {"a": edges.pairs[:, 0], "b": edges.pairs[:, 1], "reason": edges.reasons},
+        schema={"a": pl.Int64, "b": pl.Int64, "reason": pl.Int64},
+    )
+    candidates = pl.concat(
+        [candidate_pairs(rows, today_count, settings), found.select("a", "b")]
+    ).unique().sort("a", "b")
+    anchor = found.filter(pl.col("reason") == EDGE_RANK[MATCH_SAME_EVENT]).select("a", "b")
+    features = pair_features(rows, candidates, anchor)
+    scored = features.with_columns(link_probability(features, settings))
+    copy = pl.col("reason") <= EDGE_RANK[MATCH_NEAR_DUPLICATE]
+    return (
+        scored.join(found, on=["a", "b"], how="left")
+        .with_columns(
+            pl.col("reason").fill_null(EDGE_RANK[MATCH_SAME_EVENT]),
+            pl.when(copy.fill_null(False)).then(1.0).otherwise(pl.col("p")).alias("p"),
+        )
+        .sort("a", "b")
     )

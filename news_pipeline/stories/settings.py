@@ -4,6 +4,20 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+# Fitted on the tune split of news_pipeline_tests/data/stories_eval (scripts/fit_story_links.py)
+DEFAULT_LINK_COEFFICIENTS: dict[str, float] = {
+    "intercept": -5.0,
+    "names": 1.0,
+    "concepts": 5.0,
+    "title_concepts": 3.0,
+    "facts": 0.5,
+    "conflict": -1.0,
+    "same_source": -2.0,
+    "anchor_rule": 2.0,
+    "names_x_concepts": 0.0,
+    "names_x_title_concepts": 0.0,
+}
+
 
 class DedupeSettings(BaseModel):
     """Thresholds of the dedupe stage. Defaults sit in the middle of the plateaus measured on
@@ -91,6 +105,36 @@ class DedupeSettings(BaseModel):
         "2.0: lmarena + seed; the MPA complaint about Seedance: mpa, rivkin, paramount...).",
     )
     lookback_days: int = Field(7, description="Partitions before this one searched for repeats.")
+    link_coefficients: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_LINK_COEFFICIENTS),
+        description="Logistic model over similarity.PAIR_FEATURES (plus intercept): the "
+        "probability that two articles report one event. Fitted by scripts/fit_story_links.py "
+        "on the tune split of news_pipeline_tests/data/stories_eval only.",
+    )
+    link_threshold: float = Field(
+        0.5,
+        description="Mean pair probability at which average linkage merges two groups of "
+        "today's articles into one story (clustering.py).",
+    )
+    cross_day_threshold: float = Field(
+        0.35,
+        description="Mean pair probability between today's story and an earlier story at "
+        "which today's story repeats or continues it (cross_day.py).",
+    )
+    furniture_share: float = Field(
+        0.5,
+        description="Share of a source's documents in the pool holding a term above which "
+        "the term is that site's furniture (footer, share bar) and is not compared.",
+    )
+    furniture_min_documents: int = Field(
+        3, description="Documents of a source needed before any of its terms is furniture."
+    )
+    candidate_concept_documents: int = Field(
+        20,
+        description="A translated concept held by at most this many documents of the pool "
+        "makes two articles sharing it a candidate pair (names, numbers and versions always "
+        "do, up to max_term_documents).",
+    )
     minhash_seed: int = Field(
         20260214,
         description="Fixed seed: signatures are stored and compared across days (a change "
