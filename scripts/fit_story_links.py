@@ -127,10 +127,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument("--set", action="append", default=[], help="setting=value (JSON value)")
     args = parser.parse_args()
     tune = tune_articles(args.data_dir)
     older = load_eval_set()
-    base = DedupeSettings()
+    overrides = {key: json.loads(value) for key, value in (item.split("=", 1) for item in args.set)}
+    base = DedupeSettings(**overrides)
     x_tune, y_tune = training_pairs(tune, base)
     x_old, y_old = training_pairs(older, base)
     features, labels = np.vstack([x_tune, x_old]), np.concatenate([y_tune, y_old])
@@ -139,7 +141,7 @@ def main() -> int:
     coefficients = {name: round(float(w), 3) for name, w in zip(PAIR_FEATURES, weights, strict=False)}
     coefficients["intercept"] = round(float(weights[-1]), 3)
     print(json.dumps(coefficients, indent=1))
-    for threshold in (0.3, 0.4, 0.5, 0.6):
+    for threshold in (0.2, 0.25, 0.3, 0.35):
         settings = base.model_copy(update={"link_coefficients": coefficients, "link_threshold": threshold})
         for name, articles in (("tune", tune), ("dedupe_eval", older)):
             figures = scores(articles, settings)

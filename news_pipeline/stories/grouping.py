@@ -175,6 +175,7 @@ def _group_stories(
         probability[within],
         reasons[within] <= EDGE_RANK[MATCH_NEAR_DUPLICATE],
         settings.link_threshold,
+        members["source"].fill_null("").to_numpy(),
     )
     cross = links.filter(pl.col("b") >= today_count).select(
         pl.col("a").alias("doc"), (pl.col("b") - today_count).alias("old"), "p", "reason"

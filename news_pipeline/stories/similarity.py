@@ -7,6 +7,9 @@ concept. Each candidate gets the features of ``PAIR_FEATURES``:
   general English (wordfreq: Unitree, Zhipu 1.0; Google 0.2; Series 0.05), capped at 4;
 - ``concepts`` / ``title_concepts``: idf-weighted cosine of the translated words of the title
   and lead, and of the title alone;
+- ``title_words``: idf-weighted cosine of the titles' own tokens (anchors.py's ``t:``: Han
+  bigrams in Simplified, Latin words), which tell two same-language look-alikes apart
+  (QQ 脑洞秀 in Yuanbao vs Yuanbao's red packets);
 - ``facts``: shared numbers with units and versioned names (397B = 3970亿), capped at 3;
 - ``conflict``: each title names a distinctive actor the other article never mentions (two
   companies' model releases on one day);
@@ -41,6 +44,7 @@ PAIR_FEATURES = (
     "names",
     "concepts",
     "title_concepts",
+    "title_words",
     "facts",
     "conflict",
     "same_source",
@@ -49,6 +53,7 @@ PAIR_FEATURES = (
     "names_x_title_concepts",
 )
 _FACT_PREFIXES = ("a:n:", "a:i:")
+_TITLE_WORD = "t:"
 _MAX_NAMES = 4.0
 _MAX_FACTS = 3.0
 _DISTINCTIVE_NAME = 0.7  # weight of a title name that makes a conflict
@@ -100,6 +105,7 @@ def pool_terms(
             | pl.col("term").str.starts_with(TITLE_NAME)
             | pl.col("term").str.starts_with(_FACT_PREFIXES[0])
             | pl.col("term").str.starts_with(_FACT_PREFIXES[1])
+            | pl.col("term").str.starts_with(_TITLE_WORD)
         )
     )
     names = rows.filter(pl.col("term").str.starts_with(NAME)).select(
@@ -138,11 +144,13 @@ def pool_terms(
     rows = rows.with_columns(
         pl.col("term").str.split_exact(":", 1).struct.field("field_1").alias("name")
     ).join(name_weights, on="name", how="left")
+    # a name shared by many stories of the pool (OpenAI on a busy day) says less
+    spread = (idf / np.log((count + 1) / 2.5)).clip(0.0, 1.0) if count > 2 else pl.lit(1.0)
     weight = (
         pl.when(is_name)
         .then(
             pl.when(pl.col("df") <= settings.max_term_documents)
-            .then(pl.col("w"))
+            .then(pl.col("w") * spread)
             .otherwise(0.0)
         )
         .when(pl.col("term").str.starts_with("a:"))
@@ -256,6 +264,7 @@ def pair_features(
     names = _shared_sum(rows, pairs, (NAME,)).clip(upper_bound=_MAX_NAMES)
     concepts = _cosine(rows, pairs, CONCEPT)
     titles = _cosine(rows, pairs, TITLE_CONCEPT)
+    title_words = _cosine(rows, pairs, _TITLE_WORD)
     facts = _shared_sum(rows, pairs, _FACT_PREFIXES).clip(upper_bound=_MAX_FACTS)
     same_source = (
         pairs.join(sources.rename({"doc": "a", "source": "sa"}), on="a", how="left")
@@ -269,6 +278,7 @@ def pair_features(
         names.alias("names"),
         concepts.alias("concepts"),
         titles.alias("title_concepts"),
+        title_words.alias("title_words"),
         facts.alias("facts"),
         _conflicts(rows, pairs).alias("conflict"),
         same_source.alias("same_source"),
