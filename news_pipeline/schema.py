@@ -226,6 +226,9 @@ CATEGORIZED_ITEMS_SCHEMA: dict[str, pl.DataType] = {
     "key_facts": pl.List(pl.String()),
     "source_count": pl.Int64(),
     "article_count": pl.Int64(),
+    # the earlier story this one develops (deduped_stories), and the day that reported it
+    "continues_story_id": pl.String(),
+    "continues_partition_date": pl.Date(),
 }
 
 

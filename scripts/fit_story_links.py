@@ -33,8 +33,8 @@ from news_pipeline.stories import (  # noqa: E402
     dedupe_articles,
     evaluate_pairs,
     evaluation_labels,
+    grouping,
 )
-from news_pipeline.stories import grouping  # noqa: E402
 from news_pipeline.stories.similarity import PAIR_FEATURES  # noqa: E402
 from news_pipeline_tests.support.site_corpus import load_corpus  # noqa: E402
 
@@ -70,7 +70,9 @@ def run(articles: pl.DataFrame, settings: DedupeSettings, capture: list | None =
     try:
         outputs, history = [], pl.DataFrame()
         for day in sorted(articles["partition_date"].drop_nulls().unique().to_list()):
-            cleaned = conform(articles.filter(pl.col("partition_date") == day), CLEANED_ARTICLES_SCHEMA)
+            cleaned = conform(
+                articles.filter(pl.col("partition_date") == day), CLEANED_ARTICLES_SCHEMA
+            )
             result = dedupe_articles(cleaned, history, settings)
             outputs.append(result.with_columns(pl.lit(None, dtype=pl.String).alias("_")))
             history = pl.concat(outputs, how="vertical_relaxed")
@@ -92,7 +94,9 @@ def scores(articles: pl.DataFrame, settings: DedupeSettings) -> dict[str, float]
     return evaluate_pairs([truth for truth, _ in keep], [label for _, label in keep])
 
 
-def training_pairs(articles: pl.DataFrame, settings: DedupeSettings) -> tuple[np.ndarray, np.ndarray]:
+def training_pairs(
+    articles: pl.DataFrame, settings: DedupeSettings
+) -> tuple[np.ndarray, np.ndarray]:
     captured: list = []
     run(articles, settings, captured)
     story_of = dict(zip(articles["article_id"], articles["story"], strict=True))
@@ -119,7 +123,9 @@ def fit(features: np.ndarray, labels: np.ndarray, l2: float) -> np.ndarray:
         probability = 1.0 / (1.0 + np.exp(-design @ weights))
         gradient = design.T @ (probability - labels) + penalty * weights
         hessian = (design * (probability * (1 - probability))[:, None]).T @ design
-        weights -= np.linalg.solve(hessian + np.diag(penalty) + 1e-9 * np.eye(len(weights)), gradient)
+        weights -= np.linalg.solve(
+            hessian + np.diag(penalty) + 1e-9 * np.eye(len(weights)), gradient
+        )
     return weights
 
 
@@ -138,11 +144,15 @@ def main() -> int:
     features, labels = np.vstack([x_tune, x_old]), np.concatenate([y_tune, y_old])
     print(f"pairs: {len(labels)} ({int(labels.sum())} same story)")
     weights = fit(features, labels, args.l2)
-    coefficients = {name: round(float(w), 3) for name, w in zip(PAIR_FEATURES, weights, strict=False)}
+    coefficients = {
+        name: round(float(w), 3) for name, w in zip(PAIR_FEATURES, weights, strict=False)
+    }
     coefficients["intercept"] = round(float(weights[-1]), 3)
     print(json.dumps(coefficients, indent=1))
     for threshold in (0.2, 0.25, 0.3, 0.35):
-        settings = base.model_copy(update={"link_coefficients": coefficients, "link_threshold": threshold})
+        settings = base.model_copy(
+            update={"link_coefficients": coefficients, "link_threshold": threshold}
+        )
         for name, articles in (("tune", tune), ("dedupe_eval", older)):
             figures = scores(articles, settings)
             print(

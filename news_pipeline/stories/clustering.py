@@ -69,8 +69,14 @@ def average_linkage(
             continue
         member_sources = _sources_of_groups(nodes, labels, source_codes)
         _agglomerate(
-            nodes, group_a[chunk], group_b[chunk], weights[chunk], sizes, threshold,
-            merged_into, member_sources,
+            nodes,
+            group_a[chunk],
+            group_b[chunk],
+            weights[chunk],
+            sizes,
+            threshold,
+            merged_into,
+            member_sources,
         )
     return merged_into[labels]
 

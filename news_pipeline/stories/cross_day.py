@@ -24,7 +24,6 @@ from news_pipeline.stories.anchors import TERMS_COLUMN
 from news_pipeline.stories.links import EDGE_RANK, MATCH_NEAR_DUPLICATE
 from news_pipeline.stories.settings import DedupeSettings
 
-
 # the story an article's story develops, and the partition that reported it
 CONTINUES_COLUMNS = ("continues_story_id", "continues_partition_date")
 
@@ -62,8 +61,9 @@ def match_earlier(
     earlier story with the highest mean pair probability over all their article pairs when
     that mean reaches cross_day_threshold. It repeats it when the mean also reaches
     repeat_threshold and its titles and leads carry fewer than novelty_min_new_facts anchors
-    found nowhere in the earlier story's articles; otherwise it continues it. An article that is itself a copy (same text or near-duplicate) of an earlier
-    article repeats that story even inside a new development."""
+    found nowhere in the earlier story's articles; otherwise it continues it. An article
+    that is itself a copy (same text or near-duplicate) of an earlier article repeats that
+    story even inside a new development."""
     per_doc = pl.DataFrame(
         {"doc": np.arange(today_count), "component": components},
         schema={"doc": pl.Int64, "component": pl.Int64},
@@ -117,8 +117,9 @@ def match_earlier(
         .unique()
     )
     new_facts = (
-        today_anchors.join(known_facts.select("component", "fact"), on=["component", "fact"],
-                           how="anti")
+        today_anchors.join(
+            known_facts.select("component", "fact"), on=["component", "fact"], how="anti"
+        )
         .group_by("component")
         .agg(pl.len().alias("new_facts"))
     )
@@ -143,9 +144,9 @@ def match_earlier(
         .select(
             "doc",
             "component",
-            pl.coalesce(
-                "copy_of", pl.when(~pl.col("new").fill_null(True)).then(story)
-            ).alias("repeats"),
+            pl.coalesce("copy_of", pl.when(~pl.col("new").fill_null(True)).then(story)).alias(
+                "repeats"
+            ),
             pl.when(pl.col("new").fill_null(False) & pl.col("copy_of").is_null())
             .then(story)
             .alias("continues"),
@@ -155,4 +156,3 @@ def match_earlier(
         )
         .sort("doc")
     )
-

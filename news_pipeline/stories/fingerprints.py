@@ -335,19 +335,16 @@ def _all_terms(titles: pl.Series, texts: pl.Series, lead_chars: int) -> pl.Serie
         (text or "").removeprefix(title).strip()[:lead_chars]
         for title, text in zip(title_list, texts.to_list(), strict=True)
     ]
-    translated = (
-        translated_terms(title_list, leads)
-        .group_by("doc")
-        .agg(pl.col("term").sort())
-    )
+    translated = translated_terms(title_list, leads).group_by("doc").agg(pl.col("term").sort())
     return (
         pl.DataFrame({"anchored": anchored})
         .with_row_index("doc")
         .with_columns(pl.col("doc").cast(pl.Int64))
         .join(translated, on="doc", how="left", maintain_order="left")
         .select(
-            pl.concat_list("anchored", pl.col("term").fill_null(pl.lit([], pl.List(pl.String))))
-            .alias(TERMS_COLUMN)
+            pl.concat_list(
+                "anchored", pl.col("term").fill_null(pl.lit([], pl.List(pl.String)))
+            ).alias(TERMS_COLUMN)
         )
         .to_series()
     )

@@ -149,17 +149,19 @@ def _group_stories(
     members: pl.DataFrame, history: pl.DataFrame, day: date | None, settings: DedupeSettings
 ) -> pl.DataFrame:
     """Story columns for today's members (keyed by _row), seen_before applied."""
-    members = members.drop(
-        "story_id", "is_lead", "story_size", "match_reason", *CONTINUES_COLUMNS
-    )
+    members = members.drop("story_id", "is_lead", "story_size", "match_reason", *CONTINUES_COLUMNS)
     earlier = ensure_fingerprints(earlier_stories(history, day, settings), settings)
     today_count = members.height
     columns = [
-        SIGNATURE_COLUMN, TERMS_COLUMN, "text_hash", "source", "title", "listed_title", "article_id"
+        SIGNATURE_COLUMN,
+        TERMS_COLUMN,
+        "text_hash",
+        "source",
+        "title",
+        "listed_title",
+        "article_id",
     ]
-    pool = pl.concat(
-        [members.select(columns), earlier.select(columns)], how="vertical_relaxed"
-    )
+    pool = pl.concat([members.select(columns), earlier.select(columns)], how="vertical_relaxed")
     signatures = (
         pool[SIGNATURE_COLUMN].explode().to_numpy().astype(np.uint32).reshape(-1, settings.num_perm)
     )
@@ -180,15 +182,17 @@ def _group_stories(
     cross = links.filter(pl.col("b") >= today_count).select(
         pl.col("a").alias("doc"), (pl.col("b") - today_count).alias("old"), "p", "reason"
     )
-    judged = match_earlier(
-        components, members[TERMS_COLUMN], earlier, cross, today_count, settings
-    )
+    judged = match_earlier(components, members[TERMS_COLUMN], earlier, cross, today_count, settings)
     seen_story = judged["repeats"].to_list()
     # a story splits into the part that is reported and the part excluded as seen_before
     group_key = components * 2 + np.array([story is not None for story in seen_story])
     # why an article joined: the strongest link it has to another article of its story
-    joined = within & (components[pairs[:, 0]] == components[np.minimum(pairs[:, 1], today_count - 1)])
-    joined &= (probability >= settings.link_threshold) | (reasons <= EDGE_RANK[MATCH_NEAR_DUPLICATE])
+    joined = within & (
+        components[pairs[:, 0]] == components[np.minimum(pairs[:, 1], today_count - 1)]
+    )
+    joined &= (probability >= settings.link_threshold) | (
+        reasons <= EDGE_RANK[MATCH_NEAR_DUPLICATE]
+    )
     best_reason = np.full(today_count, len(EDGE_RANK) - 1, dtype=np.int64)
     for column in (0, 1):
         np.minimum.at(best_reason, pairs[joined, column], reasons[joined])

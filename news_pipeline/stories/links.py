@@ -123,9 +123,11 @@ def scored_links(
         {"a": edges.pairs[:, 0], "b": edges.pairs[:, 1], "reason": edges.reasons},
         schema={"a": pl.Int64, "b": pl.Int64, "reason": pl.Int64},
     )
-    candidates = pl.concat(
-        [candidate_pairs(rows, today_count, settings), found.select("a", "b")]
-    ).unique().sort("a", "b")
+    candidates = (
+        pl.concat([candidate_pairs(rows, today_count, settings), found.select("a", "b")])
+        .unique()
+        .sort("a", "b")
+    )
     anchor = found.filter(pl.col("reason") == EDGE_RANK[MATCH_SAME_EVENT]).select("a", "b")
     features = pair_features(rows, candidates, anchor)
     scored = features.with_columns(link_probability(features, settings))

@@ -114,9 +114,7 @@ def pool_terms(
     spelled = names.unique().filter(pl.col("name").str.contains(_PINYIN_NAME))
     if spelled.height and pinyin.height:
         keyed = spelled.with_columns(
-            pl.col("name")
-            .map_elements(name_hash, return_dtype=pl.UInt64)
-            .alias("hash")
+            pl.col("name").map_elements(name_hash, return_dtype=pl.UInt64).alias("hash")
         )
         found = pinyin.join(keyed, on="hash").select("doc", "name").unique()
         sources_of = rows.select("doc", "source").unique()
@@ -137,9 +135,7 @@ def pool_terms(
         rows.filter(is_name)
         .select(pl.col("term").str.split_exact(":", 1).struct.field("field_1").alias("name"))
         .unique()
-        .with_columns(
-            pl.col("name").map_elements(name_weight, return_dtype=pl.Float64).alias("w")
-        )
+        .with_columns(pl.col("name").map_elements(name_weight, return_dtype=pl.Float64).alias("w"))
     )
     rows = rows.with_columns(
         pl.col("term").str.split_exact(":", 1).struct.field("field_1").alias("name")
@@ -235,8 +231,11 @@ def _conflicts(rows: pl.DataFrame, pairs: pl.DataFrame) -> pl.Series:
     def mentioned(side: str, other: str) -> pl.DataFrame:
         return (
             pairs.join(titled.rename({"doc": side}), on=side)
-            .join(names.rename({"doc": other}).with_columns(pl.lit(True).alias("hit")),
-                  on=[other, "name"], how="left")
+            .join(
+                names.rename({"doc": other}).with_columns(pl.lit(True).alias("hit")),
+                on=[other, "name"],
+                how="left",
+            )
             .group_by("a", "b")
             .agg(pl.col("hit").any().alias(f"hit_{side}"))
         )

@@ -35,7 +35,9 @@ CONCEPT, TITLE_CONCEPT, NAME, TITLE_NAME = "c:", "ct:", "m:", "mt:"
 TRANSLATED_PREFIXES = (CONCEPT, TITLE_CONCEPT, NAME, TITLE_NAME)
 # Latin words; capitalised runs (Wang Xingxing, Lingxi Dynamics) are names
 _LATIN_WORD = r"[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*"
-_CAPITALISED_RUN = r"[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*(?: [A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)*"
+_CAPITALISED_RUN = (
+    r"[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*(?: [A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)*"
+)
 _HAN_RUN = re.compile(f"{HAN_CLASS}+")
 _POLY_BASE = 1_000_003  # polynomial string hash, so a pinyin n-gram's hash composes
 
@@ -81,7 +83,9 @@ def _latin_terms(frame: pl.DataFrame, column: str, prefix: str) -> pl.DataFrame:
         .explode("word")
         .drop_nulls("word")
         .with_columns(pl.col("word").str.to_lowercase())
-        .filter(~pl.col("word").is_in(list(gloss_stopwords())) & (pl.col("word").str.len_chars() > 1))
+        .filter(
+            ~pl.col("word").is_in(list(gloss_stopwords())) & (pl.col("word").str.len_chars() > 1)
+        )
     )
     unique = words["word"].unique().to_list()
     stems = {word: stem(word) if word.isalpha() else word for word in unique}
