@@ -58,8 +58,8 @@ def match_earlier(
     ``continues`` and ``continues_date``, the earlier story its story develops.
 
     ``cross`` holds today-earlier pairs (doc, old, p, reason). Today's story matches the
-    earlier story with the highest mean pair probability over all their article pairs when
-    that mean reaches cross_day_threshold. It repeats it when the mean also reaches
+    earlier story with the highest mean, over today's articles, of each article's best link
+    probability into that story, when that mean reaches cross_day_threshold. It repeats it when the mean also reaches
     repeat_threshold and its titles and leads carry fewer than novelty_min_new_facts anchors
     found nowhere in the earlier story's articles; otherwise it continues it. An article
     that is itself a copy (same text or near-duplicate) of an earlier article repeats that
@@ -78,19 +78,19 @@ def match_earlier(
     old_rows = earlier.with_row_index("old").select(
         pl.col("old").cast(pl.Int64), "story_id", "partition_date", TERMS_COLUMN
     )
-    story_sizes = old_rows.group_by("story_id").agg(pl.len().alias("story_size"))
     component_sizes = per_doc.group_by("component").agg(pl.len().alias("component_size"))
     links = cross.join(per_doc, on="doc").join(
         old_rows.select("old", "story_id", "partition_date"), on="old"
     )
+    # each of today's articles counts its best link into the earlier story (an earlier story
+    # told by many reports is not harder to match), averaged over today's story
     scores = (
-        links.group_by("component", "story_id", "partition_date")
-        .agg(pl.col("p").sum().alias("total"))
-        .join(story_sizes, on="story_id")
+        links.group_by("component", "doc", "story_id", "partition_date")
+        .agg(pl.col("p").max().alias("best"))
+        .group_by("component", "story_id", "partition_date")
+        .agg(pl.col("best").sum().alias("total"))
         .join(component_sizes, on="component")
-        .with_columns(
-            (pl.col("total") / (pl.col("story_size") * pl.col("component_size"))).alias("mean")
-        )
+        .with_columns((pl.col("total") / pl.col("component_size")).alias("mean"))
         .filter(pl.col("mean") >= settings.cross_day_threshold)
         .sort(
             ["component", "mean", "partition_date", "story_id"],

@@ -171,23 +171,50 @@ def _group_stories(
     probability = links["p"].to_numpy()
     reasons = links["reason"].to_numpy()
     within = pairs[:, 1] < today_count
-    components = average_linkage(
-        today_count,
-        pairs[within],
-        probability[within],
-        reasons[within] <= EDGE_RANK[MATCH_NEAR_DUPLICATE],
-        settings.link_threshold,
-        members["source"].fill_null("").to_numpy(),
-    )
     cross = links.filter(pl.col("b") >= today_count).select(
         pl.col("a").alias("doc"), (pl.col("b") - today_count).alias("old"), "p", "reason"
     )
-    judged = match_earlier(components, members[TERMS_COLUMN], earlier, cross, today_count, settings)
+    # an article that on its own repeats an earlier story and adds no fact to it (a recap, a
+    # late copy) is excluded before today's stories form, so it cannot carry the old story
+    # into today's new development
+    alone = np.arange(today_count)
+    strict = settings.model_copy(update={"novelty_min_new_facts": 1})
+    repeated = match_earlier(alone, members[TERMS_COLUMN], earlier, cross, today_count, strict)
+    best_today = np.zeros(today_count)
+    for column in (0, 1):
+        ends = np.minimum(pairs[within, column], today_count - 1)
+        np.maximum.at(best_today, ends, probability[within])
+    best_earlier = np.zeros(today_count)
+    np.maximum.at(best_earlier, cross["doc"].to_numpy(), cross["p"].to_numpy())
+    # ... and that is closer to the earlier story than to any report of today
+    is_repeat = repeated["repeats"].is_not_null().to_numpy() & (best_earlier > best_today)
+    repeated = repeated.with_columns(
+        pl.when(pl.Series(is_repeat)).then(pl.col("repeats")).alias("repeats")
+    )
+    grouped = (
+        within & ~is_repeat[pairs[:, 0]] & ~is_repeat[np.minimum(pairs[:, 1], today_count - 1)]
+    )
+    components = average_linkage(
+        today_count,
+        pairs[grouped],
+        probability[grouped],
+        reasons[grouped] <= EDGE_RANK[MATCH_NEAR_DUPLICATE],
+        settings.link_threshold,
+        members["source"].fill_null("").to_numpy(),
+    )
+    judged = match_earlier(
+        components,
+        members[TERMS_COLUMN],
+        earlier,
+        cross.filter(~pl.col("doc").is_in(np.flatnonzero(is_repeat).tolist())),
+        today_count,
+        settings,
+    ).with_columns(pl.coalesce(repeated["repeats"], pl.col("repeats")).alias("repeats"))
     seen_story = judged["repeats"].to_list()
     # a story splits into the part that is reported and the part excluded as seen_before
     group_key = components * 2 + np.array([story is not None for story in seen_story])
     # why an article joined: the strongest link it has to another article of its story
-    joined = within & (
+    joined = grouped & (
         components[pairs[:, 0]] == components[np.minimum(pairs[:, 1], today_count - 1)]
     )
     joined &= (probability >= settings.link_threshold) | (
