@@ -59,9 +59,10 @@ def match_earlier(
 
     ``cross`` holds today-earlier pairs (doc, old, p, reason). Today's story matches the
     earlier story with the highest mean, over today's articles, of each article's best link
-    probability into that story, when that mean reaches cross_day_threshold. It repeats it when the mean also reaches
-    repeat_threshold and its titles and leads carry fewer than novelty_min_new_facts anchors
-    found nowhere in the earlier story's articles; otherwise it continues it. An article
+    probability into that story, when that mean reaches cross_day_threshold. It repeats it
+    when the mean also reaches repeat_threshold and its titles and leads carry fewer than
+    novelty_min_new_facts anchors found nowhere in the earlier story's articles; otherwise it
+    continues it. An article
     that is itself a copy (same text or near-duplicate) of an earlier article repeats that
     story even inside a new development."""
     per_doc = pl.DataFrame(

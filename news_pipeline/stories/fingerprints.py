@@ -307,8 +307,9 @@ def ensure_fingerprints(frame: pl.DataFrame, settings: DedupeSettings) -> pl.Dat
     current = marked.filter(~pl.col("_stale"))
     todo = marked.filter(pl.col("_stale"))
     # Traditional text is compared in Simplified: a zh-Hant copy is a copy, 億 reads as 亿
-    titles = pl.Series("title", to_simplified(_titles(todo).to_list()), dtype=pl.String)
-    texts = pl.Series("text", to_simplified(todo["text"].to_list()), dtype=pl.String)
+    scripts = todo["script"].to_list()
+    titles = pl.Series("title", to_simplified(_titles(todo).to_list(), scripts), dtype=pl.String)
+    texts = pl.Series("text", to_simplified(todo["text"].to_list(), scripts), dtype=pl.String)
     signatures, text_hashes = text_fingerprints(texts.to_list(), settings)
     todo = todo.with_columns(
         pl.Series(

@@ -160,6 +160,7 @@ def _group_stories(
         "title",
         "listed_title",
         "article_id",
+        "script",
     ]
     pool = pl.concat([members.select(columns), earlier.select(columns)], how="vertical_relaxed")
     signatures = (

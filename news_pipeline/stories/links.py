@@ -117,7 +117,7 @@ def scored_links(
     of the link (copies keep theirs and probability 1; any other pair is a same_event
     candidate)."""
     titles = pool.select(pl.coalesce("title", "listed_title").fill_null(""))["title"]
-    pinyin = pinyin_hashes(to_simplified(titles.to_list()))
+    pinyin = pinyin_hashes(to_simplified(titles.to_list(), pool["script"].to_list()))
     rows = pool_terms(pool[TERMS_COLUMN], pool["source"], pinyin, settings)
     found = pl.DataFrame(
         {"a": edges.pairs[:, 0], "b": edges.pairs[:, 1], "reason": edges.reasons},

@@ -6,17 +6,17 @@ from pydantic import BaseModel, Field
 
 # Fitted on the tune split of news_pipeline_tests/data/stories_eval (scripts/fit_story_links.py)
 DEFAULT_LINK_COEFFICIENTS: dict[str, float] = {
-    "intercept": -4.098,
-    "names": 2.381,
-    "concepts": 2.567,
-    "title_concepts": 4.044,
-    "title_words": 1.16,
-    "facts": 1.914,
-    "conflict": -2.805,
-    "same_source": -1.737,
-    "anchor_rule": 1.133,
-    "names_x_concepts": 1.197,
-    "names_x_title_concepts": 1.814,
+    "intercept": -2.252,
+    "names": 1.091,
+    "concepts": 1.974,
+    "title_concepts": 2.726,
+    "title_words": 0.708,
+    "facts": 1.71,
+    "conflict": -2.202,
+    "same_source": -1.674,
+    "anchor_rule": 1.221,
+    "names_x_concepts": 1.53,
+    "names_x_title_concepts": 1.983,
 }
 
 
@@ -142,8 +142,17 @@ class DedupeSettings(BaseModel):
     candidate_concept_documents: int = Field(
         20,
         description="A translated concept held by at most this many documents of the pool "
-        "makes two articles sharing it a candidate pair (names, numbers and versions always "
-        "do, up to max_term_documents).",
+        "can make two articles sharing it a candidate pair (similarity.candidate_pairs).",
+    )
+    candidate_key_documents: int = Field(
+        50,
+        description="A name, number or version held by at most this many documents of the "
+        "pool can make two articles sharing it a candidate pair.",
+    )
+    candidate_keys_per_document: int = Field(
+        8,
+        description="Rarest keys of each article that generate its candidate pairs (prefix "
+        "filtering): bounds the pairs a hot pool can make.",
     )
     minhash_seed: int = Field(
         20260214,

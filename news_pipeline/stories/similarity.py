@@ -29,6 +29,7 @@ import functools
 
 import numpy as np
 import polars as pl
+from scipy import sparse
 from wordfreq import zipf_frequency
 
 from news_pipeline.stories.settings import DedupeSettings
@@ -159,131 +160,127 @@ def pool_terms(
 
 
 def candidate_pairs(rows: pl.DataFrame, first_count: int, settings: DedupeSettings) -> pl.DataFrame:
-    """(a, b), a < b, a among the first_count documents: documents sharing a name, a fact,
-    or a concept held by at most candidate_concept_documents documents."""
-    keys = rows.filter(
-        (
-            (pl.col("term").str.starts_with(NAME) | pl.col("term").str.starts_with("a:"))
-            & (pl.col("df") <= settings.max_term_documents)
+    """(a, b), a < b, a among the first_count documents: documents sharing keys among their
+    candidate_keys_per_document rarest names and facts (held by at most
+    candidate_key_documents documents) and as many rarest concepts (held by at most
+    candidate_concept_documents); a pair needs one shared name or fact, or two concepts
+    (1k synthetic articles: one shared concept made 128 candidates per article)."""
+    strong = pl.col("term").str.starts_with(NAME) | pl.col("term").str.starts_with("a:")
+    keys = (
+        rows.filter(
+            (pl.col("df") >= 2)
+            & (
+                (strong & (pl.col("df") <= settings.candidate_key_documents))
+                | (
+                    pl.col("term").str.starts_with(CONCEPT)
+                    & (pl.col("df") <= settings.candidate_concept_documents)
+                )
+            )
         )
-        | (
-            pl.col("term").str.starts_with(CONCEPT)
-            & (pl.col("df") <= settings.candidate_concept_documents)
-        )
-    ).select("doc", "term")
+        .select("doc", "term", "df", strong.alias("strong"))
+        .sort("doc", "strong", "df", "term")
+        .filter(pl.int_range(pl.len()).over("doc", "strong") < settings.candidate_keys_per_document)
+    )
     return (
         keys.filter(pl.col("doc") < first_count)
-        .join(keys.rename({"doc": "b"}), on="term")
+        .join(keys.select(pl.col("doc").alias("b"), "term"), on="term")
         .filter(pl.col("doc") < pl.col("b"))
-        .select(pl.col("doc").alias("a"), "b")
-        .unique()
+        .group_by(pl.col("doc").alias("a"), "b")
+        .agg(pl.col("strong").sum().alias("strong"), pl.len().alias("shared"))
+        .filter((pl.col("strong") >= 1) | (pl.col("shared") >= 2))
+        .select("a", "b")
         .sort("a", "b")
     )
 
 
-def _cosine(rows: pl.DataFrame, pairs: pl.DataFrame, prefix: str) -> pl.Series:
-    part = rows.filter(pl.col("term").str.starts_with(prefix)).select("doc", "term", "weight")
-    norms = part.group_by("doc").agg((pl.col("weight") ** 2).sum().sqrt().alias("norm"))
-    shared = (
-        pairs.join(part.rename({"doc": "a"}), on="a")
-        .join(part.rename({"doc": "b", "weight": "weight_b"}), on=["b", "term"])
-        .group_by("a", "b")
-        .agg((pl.col("weight") * pl.col("weight_b")).sum().alias("dot"))
-    )
-    scored = (
-        pairs.join(shared, on=["a", "b"], how="left")
-        .join(norms.rename({"doc": "a", "norm": "norm_a"}), on="a", how="left")
-        .join(norms.rename({"doc": "b", "norm": "norm_b"}), on="b", how="left")
-        .select(
-            (
-                pl.col("dot").fill_null(0.0)
-                / (pl.col("norm_a") * pl.col("norm_b")).fill_null(0.0).clip(lower_bound=1e-12)
-            ).alias("cosine")
-        )
-    )
-    return scored["cosine"]
+_PAIR_BLOCK = 200_000  # pairs per sparse row product (bounds the temporary matrices)
 
 
-def _shared_sum(rows: pl.DataFrame, pairs: pl.DataFrame, starts: tuple[str, ...]) -> pl.Series:
-    part = rows.filter(pl.col("term").str.starts_with(starts[0]))
-    for prefix in starts[1:]:
-        part = pl.concat([part, rows.filter(pl.col("term").str.starts_with(prefix))])
-    part = part.select("doc", "term", "weight")
-    shared = (
-        pairs.join(part.rename({"doc": "a"}), on="a")
-        .join(part.select(pl.col("doc").alias("b"), "term"), on=["b", "term"])
-        .group_by("a", "b")
-        .agg(pl.col("weight").sum().alias("sum"))
+def _matrix(
+    rows: pl.DataFrame,
+    ids: pl.DataFrame,
+    keep: pl.Expr,
+    count: int,
+    shape: int,
+    value: pl.Expr,
+    normalise: bool,
+) -> sparse.csr_matrix:
+    part = rows.filter(keep).join(ids, on="term").select("doc", "id", value.alias("v"))
+    matrix = sparse.csr_matrix(
+        (part["v"].to_numpy().astype(np.float64), (part["doc"].to_numpy(), part["id"].to_numpy())),
+        shape=(count, shape),
     )
-    return pairs.join(shared, on=["a", "b"], how="left")["sum"].fill_null(0.0)
+    if normalise:
+        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+        matrix = sparse.diags(1.0 / np.maximum(norms, 1e-12)) @ matrix
+    return matrix.tocsr()
 
 
-def _conflicts(rows: pl.DataFrame, pairs: pl.DataFrame) -> pl.Series:
-    """Both titles name a distinctive actor and neither article mentions the other's."""
-    names = rows.filter(pl.col("term").str.starts_with(NAME)).select(
-        "doc", pl.col("term").str.slice(len(NAME)).alias("name")
-    )
-    titled = rows.filter(
-        pl.col("term").str.starts_with(TITLE_NAME) & (pl.col("weight") >= _DISTINCTIVE_NAME)
-    ).select("doc", pl.col("term").str.slice(len(TITLE_NAME)).alias("name"))
-    has_title_names = titled.select("doc").unique().with_columns(pl.lit(True).alias("has"))
-
-    def mentioned(side: str, other: str) -> pl.DataFrame:
-        return (
-            pairs.join(titled.rename({"doc": side}), on=side)
-            .join(
-                names.rename({"doc": other}).with_columns(pl.lit(True).alias("hit")),
-                on=[other, "name"],
-                how="left",
-            )
-            .group_by("a", "b")
-            .agg(pl.col("hit").any().alias(f"hit_{side}"))
-        )
-
-    frame = (
-        pairs.join(has_title_names.rename({"doc": "a", "has": "has_a"}), on="a", how="left")
-        .join(has_title_names.rename({"doc": "b", "has": "has_b"}), on="b", how="left")
-        .join(mentioned("a", "b"), on=["a", "b"], how="left")
-        .join(mentioned("b", "a"), on=["a", "b"], how="left")
-    )
-    conflict = (
-        pl.col("has_a").fill_null(False)
-        & pl.col("has_b").fill_null(False)
-        & ~pl.col("hit_a").fill_null(False)
-        & ~pl.col("hit_b").fill_null(False)
-    )
-    return frame.select(conflict.cast(pl.Float64).alias("conflict"))["conflict"]
+def _row_dots(left: sparse.csr_matrix, right: sparse.csr_matrix, a: np.ndarray, b: np.ndarray):
+    """Per pair i: the dot product of left's row a[i] and right's row b[i]."""
+    result = np.zeros(len(a))
+    for start in range(0, len(a), _PAIR_BLOCK):
+        block = slice(start, start + _PAIR_BLOCK)
+        product = left[a[block]].multiply(right[b[block]])
+        result[block] = np.asarray(product.sum(axis=1)).ravel()
+    return result
 
 
 def pair_features(
     rows: pl.DataFrame, pairs: pl.DataFrame, anchor_pairs: pl.DataFrame
 ) -> pl.DataFrame:
-    """The PAIR_FEATURES of each candidate pair (a, b)."""
-    sources = rows.select("doc", "source").unique("doc")
-    names = _shared_sum(rows, pairs, (NAME,)).clip(upper_bound=_MAX_NAMES)
-    concepts = _cosine(rows, pairs, CONCEPT)
-    titles = _cosine(rows, pairs, TITLE_CONCEPT)
-    title_words = _cosine(rows, pairs, _TITLE_WORD)
-    facts = _shared_sum(rows, pairs, _FACT_PREFIXES).clip(upper_bound=_MAX_FACTS)
-    same_source = (
-        pairs.join(sources.rename({"doc": "a", "source": "sa"}), on="a", how="left")
-        .join(sources.rename({"doc": "b", "source": "sb"}), on="b", how="left")
-        .select((pl.col("sa") == pl.col("sb")).fill_null(False).cast(pl.Float64).alias("s"))
-    )["s"]
-    anchor = (
-        pairs.join(anchor_pairs.with_columns(pl.lit(1.0).alias("hit")), on=["a", "b"], how="left")
+    """The PAIR_FEATURES of each candidate pair (a, b), by sparse row products."""
+    count = int(max(rows["doc"].max() or 0, pairs["a"].max() or 0, pairs["b"].max() or 0)) + 1
+    ids = (
+        rows.select("term").unique().with_row_index("id").with_columns(pl.col("id").cast(pl.Int64))
+    )
+    shape = ids.height
+    a, b = pairs["a"].to_numpy(), pairs["b"].to_numpy()
+    term = pl.col("term")
+    weight, one = pl.col("weight"), pl.lit(1.0)
+
+    def matrix(keep: pl.Expr, value: pl.Expr, normalise: bool = False) -> sparse.csr_matrix:
+        return _matrix(rows, ids, keep, count, shape, value, normalise)
+
+    def cosine(prefix: str) -> np.ndarray:
+        vectors = matrix(term.str.starts_with(prefix), weight, normalise=True)
+        return _row_dots(vectors, vectors, a, b)
+
+    name_weights = matrix(term.str.starts_with(NAME), weight)
+    mentioned = matrix(term.str.starts_with(NAME), one)
+    names = np.minimum(_row_dots(name_weights, mentioned, a, b), _MAX_NAMES)
+    facts_matrix = matrix(
+        term.str.starts_with(_FACT_PREFIXES[0]) | term.str.starts_with(_FACT_PREFIXES[1]), one
+    )
+    facts = np.minimum(_row_dots(facts_matrix, facts_matrix, a, b), _MAX_FACTS)
+    # title names as the name terms they match: mt:x is compared with m:x
+    distinctive = rows.filter(
+        term.str.starts_with(TITLE_NAME) & (weight >= _DISTINCTIVE_NAME)
+    ).with_columns((NAME + term.str.slice(len(TITLE_NAME))).alias("term"))
+    titled = _matrix(distinctive, ids, pl.lit(True), count, shape, one, False)
+    has_title_names = np.asarray(titled.sum(axis=1)).ravel() > 0
+    hit_a = _row_dots(titled, mentioned, a, b) > 0
+    hit_b = _row_dots(titled, mentioned, b, a) > 0
+    conflict = has_title_names[a] & has_title_names[b] & ~hit_a & ~hit_b
+    sources = rows.select("doc", "source").unique("doc").sort("doc")
+    source_of = np.full(count, -1, dtype=np.int64)
+    codes = sources["source"].fill_null("").cast(pl.Categorical).to_physical().to_numpy()
+    source_of[sources["doc"].to_numpy()] = codes
+    anchor = pairs.join(
+        anchor_pairs.with_columns(pl.lit(1.0).alias("hit")), on=["a", "b"], how="left"
     )["hit"].fill_null(0.0)
+    concepts, titles = cosine(CONCEPT), cosine(TITLE_CONCEPT)
     return pairs.with_columns(
-        names.alias("names"),
-        concepts.alias("concepts"),
-        titles.alias("title_concepts"),
-        title_words.alias("title_words"),
-        facts.alias("facts"),
-        _conflicts(rows, pairs).alias("conflict"),
-        same_source.alias("same_source"),
+        pl.Series("names", names),
+        pl.Series("concepts", concepts),
+        pl.Series("title_concepts", titles),
+        pl.Series("title_words", cosine(_TITLE_WORD)),
+        pl.Series("facts", facts),
+        pl.Series("conflict", conflict.astype(np.float64)),
+        pl.Series("same_source", (source_of[a] == source_of[b]).astype(np.float64)),
         anchor.alias("anchor_rule"),
-        (names * concepts).alias("names_x_concepts"),
-        (names * titles).alias("names_x_title_concepts"),
+        pl.Series("names_x_concepts", names * concepts),
+        pl.Series("names_x_title_concepts", names * titles),
     )
 
 
