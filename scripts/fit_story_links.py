@@ -149,7 +149,7 @@ def main() -> int:
     }
     coefficients["intercept"] = round(float(weights[-1]), 3)
     print(json.dumps(coefficients, indent=1))
-    for threshold in (0.3, 0.4, 0.5, 0.6):
+    for threshold in (0.25, 0.3, 0.35, 0.4, 0.45):
         settings = base.model_copy(
             update={"link_coefficients": coefficients, "link_threshold": threshold}
         )
