@@ -183,7 +183,9 @@ def _latin_names(frame: pl.DataFrame, column: str, prefix: str) -> pl.DataFrame:
 
 def _chinese_terms(texts: list[str], concept_prefix: str, name_prefix: str) -> pl.DataFrame:
     """Concepts and dictionary names of the Chinese words of each text, plus the English
-    names of the aliases it contains."""
+    names of the aliases it contains. The dictionary is read only once Chinese is seen."""
+    if not any(HAN_RE.search(text) for text in texts):
+        return pl.DataFrame(schema={"doc": pl.Int64, "term": pl.String})
     lexicon = load_lexicon()
     found = segment(texts, lexicon)
     vocabulary = pl.Series(lexicon.vocabulary, dtype=pl.String)
@@ -269,7 +271,7 @@ def pinyin_hashes(titles: list[str], max_syllables: int = 4) -> pl.DataFrame:
     title (灵犀智动 -> lingxi, xizhi, ..., lingxizhidong), hashed like ``name_hash``:
     h(ab) = h(a) * base ** len(b) + h(b), so n-grams compose without building strings."""
     empty = pl.DataFrame(schema={"doc": pl.Int64, "hash": pl.UInt64})
-    if not titles:
+    if not any(HAN_RE.search(title or "") for title in titles):
         return empty
     texts = [title or "" for title in titles]
     codes = np.frombuffer("\n".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
