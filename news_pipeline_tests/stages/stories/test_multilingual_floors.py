@@ -59,7 +59,8 @@ def test_holdout_pairwise_floors(holdout: dict) -> None:
 
 def test_holdout_cross_language_floor(holdout: dict) -> None:
     cross = holdout["cross_language"]
-    assert cross["recall"] >= HOLDOUT_CROSS_LANGUAGE_RECALL, (cross, holdout["pair_recall_by_languages"])
+    by_languages = holdout["pair_recall_by_languages"]
+    assert cross["recall"] >= HOLDOUT_CROSS_LANGUAGE_RECALL, (cross, by_languages)
 
 
 def test_holdout_look_alikes_stay_apart(holdout: dict) -> None:

@@ -53,7 +53,8 @@ def test_pinyin_of_a_chinese_title_matches_an_english_name() -> None:
 
 
 def test_numbers_with_units_are_one_anchor_in_every_form() -> None:
-    titles = pl.Series(to_simplified(["参数3970亿", "參數3970億", "397B parameters", "397 billion"]))
+    forms = ["参数3970亿", "參數3970億", "397B parameters", "397 billion"]
+    titles = pl.Series(to_simplified(forms))
     terms = fingerprint_terms(titles, pl.Series(["", "", "", ""]), 240)
     for row in terms.to_list():
         assert "a:n:397e9" in row, row
