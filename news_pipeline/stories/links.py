@@ -129,7 +129,7 @@ def scored_links(
         .sort("a", "b")
     )
     anchor = found.filter(pl.col("reason") == EDGE_RANK[MATCH_SAME_EVENT]).select("a", "b")
-    features = pair_features(rows, candidates, anchor)
+    features = pair_features(rows, candidates, anchor, background_pairs(pool, today_count))
     scored = features.with_columns(link_probability(features, settings))
     copy = pl.col("reason") <= EDGE_RANK[MATCH_NEAR_DUPLICATE]
     return (
@@ -140,3 +140,33 @@ def scored_links(
         )
         .sort("a", "b")
     )
+
+
+# offsets (in text-hash order) that pair today's reports for the background similarity
+_BACKGROUND_OFFSETS = (1, 3, 7, 15, 31)
+_BACKGROUND_MIN_DOCUMENTS = 8
+
+
+def background_pairs(pool: pl.DataFrame, today_count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of today's reports that are, but for chance, unrelated: each report with the
+    ones a few places after it in text-hash order (an order that does not depend on how the
+    rows came in), pairs of one text left out."""
+    if today_count < _BACKGROUND_MIN_DOCUMENTS:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    keys = pool.head(today_count).select(
+        pl.int_range(pl.len()).alias("doc"),
+        pl.col("text_hash").fill_null(""),
+        pl.col("article_id").fill_null(""),
+    )
+    ordered = keys.sort("text_hash", "article_id")
+    order = ordered["doc"].to_numpy()
+    hashes = ordered["text_hash"].to_numpy()
+    lefts, rights = [], []
+    for offset in _BACKGROUND_OFFSETS:
+        if offset >= today_count:
+            break
+        partner = (np.arange(today_count) + offset) % today_count
+        keep = hashes != hashes[partner]
+        lefts.append(order[keep])
+        rights.append(order[partner[keep]])
+    return np.concatenate(lefts).astype(np.int64), np.concatenate(rights).astype(np.int64)

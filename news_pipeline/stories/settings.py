@@ -6,17 +6,19 @@ from pydantic import BaseModel, Field
 
 # Fitted on the tune split of news_pipeline_tests/data/stories_eval (scripts/fit_story_links.py)
 DEFAULT_LINK_COEFFICIENTS: dict[str, float] = {
-    "intercept": -2.252,
-    "names": 1.091,
-    "concepts": 1.974,
-    "title_concepts": 2.726,
-    "title_words": 0.708,
-    "facts": 1.71,
-    "conflict": -2.202,
-    "same_source": -1.674,
-    "anchor_rule": 1.221,
-    "names_x_concepts": 1.53,
-    "names_x_title_concepts": 1.983,
+    "intercept": -2.002,
+    "names": 1.145,
+    "facts": 1.686,
+    "concepts": 2.063,
+    "title_concepts": 2.768,
+    "title_words": 0.886,
+    "conflict": -2.216,
+    "same_source": -1.705,
+    "anchor_rule": 1.349,
+    "names_x_concepts": 1.481,
+    "names_x_title_concepts": 1.833,
+    "facts_x_concepts": 0.089,
+    "facts_x_title_concepts": 0.231,
 }
 
 

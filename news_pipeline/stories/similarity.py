@@ -15,7 +15,11 @@ concept. Each candidate gets the features of ``PAIR_FEATURES``:
   companies' model releases on one day);
 - ``same_source``: two articles of one site are rarely two reports of one event;
 - ``anchor_rule``: the same-event rule of anchors.py fired;
-- two products, names x concepts, because a shared name means more in a shared context.
+- products of names and of facts with the concept similarities, because a shared name means
+  more in a shared context.
+
+Every similarity counts only above chance: the mean similarity of unrelated pairs of the same
+pool (links.background_pairs) is subtracted first.
 
 A logistic model (coefficients in settings.DedupeSettings.link_coefficients, fitted on the tune
 split of news_pipeline_tests/data/stories_eval) turns them into a probability. Site furniture,
@@ -43,15 +47,17 @@ from news_pipeline.stories.translation import (
 
 PAIR_FEATURES = (
     "names",
+    "facts",
     "concepts",
     "title_concepts",
     "title_words",
-    "facts",
     "conflict",
     "same_source",
     "anchor_rule",
     "names_x_concepts",
     "names_x_title_concepts",
+    "facts_x_concepts",
+    "facts_x_title_concepts",
 )
 _FACT_PREFIXES = ("a:n:", "a:i:")
 _TITLE_WORD = "t:"
@@ -141,8 +147,10 @@ def pool_terms(
     rows = rows.with_columns(
         pl.col("term").str.split_exact(":", 1).struct.field("field_1").alias("name")
     ).join(name_weights, on="name", how="left")
-    # a name shared by many stories of the pool (OpenAI on a busy day) says less
-    spread = (idf / np.log((count + 1) / 2.5)).clip(0.0, 1.0) if count > 2 else pl.lit(1.0)
+    # a name held by many reports of the pool says less (OpenAI on a busy day; a pool's
+    # stock of recurring names): full weight for 2 reports, none from candidate_key_documents
+    limit = settings.candidate_key_documents
+    spread = ((limit / pl.col("df").clip(lower_bound=2)).log() / np.log(limit / 2)).clip(0.0, 1.0)
     weight = (
         pl.when(is_name)
         .then(
@@ -227,9 +235,16 @@ def _row_dots(left: sparse.csr_matrix, right: sparse.csr_matrix, a: np.ndarray, 
 
 
 def pair_features(
-    rows: pl.DataFrame, pairs: pl.DataFrame, anchor_pairs: pl.DataFrame
+    rows: pl.DataFrame,
+    pairs: pl.DataFrame,
+    anchor_pairs: pl.DataFrame,
+    background: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pl.DataFrame:
-    """The PAIR_FEATURES of each candidate pair (a, b), by sparse row products."""
+    """The PAIR_FEATURES of each candidate pair (a, b), by sparse row products.
+
+    ``background`` pairs are unrelated reports of the same pool: their mean similarity (a
+    pool written in a small vocabulary shares much by chance) is subtracted from every pair's,
+    so a similarity counts only above chance in this pool."""
     count = int(max(rows["doc"].max() or 0, pairs["a"].max() or 0, pairs["b"].max() or 0)) + 1
     ids = (
         rows.select("term").unique().with_row_index("id").with_columns(pl.col("id").cast(pl.Int64))
@@ -244,7 +259,12 @@ def pair_features(
 
     def cosine(prefix: str) -> np.ndarray:
         vectors = matrix(term.str.starts_with(prefix), weight, normalise=True)
-        return _row_dots(vectors, vectors, a, b)
+        values = _row_dots(vectors, vectors, a, b)
+        if background is None or len(background[0]) == 0:
+            return values
+        sample = _row_dots(vectors, vectors, *background)
+        chance = float(sample.mean())
+        return np.clip(values - chance, 0.0, None)
 
     name_weights = matrix(term.str.starts_with(NAME), weight)
     mentioned = matrix(term.str.starts_with(NAME), one)
@@ -258,6 +278,21 @@ def pair_features(
         term.str.starts_with(TITLE_NAME) & (weight >= _DISTINCTIVE_NAME)
     ).with_columns((NAME + term.str.slice(len(TITLE_NAME))).alias("term"))
     titled = _matrix(distinctive, ids, pl.lit(True), count, shape, one, False)
+    title_names_matrix = _matrix(
+        rows.filter(term.str.starts_with(TITLE_NAME)).with_columns(
+            (NAME + term.str.slice(len(TITLE_NAME))).alias("term")
+        ),
+        ids,
+        pl.lit(True),
+        count,
+        shape,
+        weight,
+        False,
+    )
+    title_names = np.minimum(
+        _row_dots(title_names_matrix, (title_names_matrix > 0).astype(np.float64), a, b),
+        _MAX_NAMES,
+    )
     has_title_names = np.asarray(titled.sum(axis=1)).ravel() > 0
     hit_a = _row_dots(titled, mentioned, a, b) > 0
     hit_b = _row_dots(titled, mentioned, b, a) > 0
@@ -272,15 +307,18 @@ def pair_features(
     concepts, titles = cosine(CONCEPT), cosine(TITLE_CONCEPT)
     return pairs.with_columns(
         pl.Series("names", names),
+        pl.Series("title_names", title_names),
+        pl.Series("facts", facts),
         pl.Series("concepts", concepts),
         pl.Series("title_concepts", titles),
         pl.Series("title_words", cosine(_TITLE_WORD)),
-        pl.Series("facts", facts),
         pl.Series("conflict", conflict.astype(np.float64)),
         pl.Series("same_source", (source_of[a] == source_of[b]).astype(np.float64)),
         anchor.alias("anchor_rule"),
         pl.Series("names_x_concepts", names * concepts),
         pl.Series("names_x_title_concepts", names * titles),
+        pl.Series("facts_x_concepts", facts * concepts),
+        pl.Series("facts_x_title_concepts", facts * titles),
     )
 
 
@@ -289,5 +327,5 @@ def link_probability(features: pl.DataFrame, settings: DedupeSettings) -> pl.Ser
     coefficients = settings.link_coefficients
     logit = pl.lit(coefficients["intercept"])
     for name in PAIR_FEATURES:
-        logit = logit + pl.col(name) * coefficients[name]
+        logit = logit + pl.col(name) * coefficients.get(name, 0.0)
     return features.select((1.0 / (1.0 + (-logit).exp())).alias("p"))["p"]

@@ -29,7 +29,7 @@ from news_pipeline.stories.lexicon import (
     gloss_stopwords,
     load_lexicon,
     segment,
-    stem,
+    stem_words,
 )
 
 CONCEPT, TITLE_CONCEPT, NAME, TITLE_NAME = "c:", "ct:", "m:", "mt:"
@@ -149,8 +149,11 @@ def _latin_terms(frame: pl.DataFrame, column: str, prefix: str) -> pl.DataFrame:
             ~pl.col("word").is_in(list(gloss_stopwords())) & (pl.col("word").str.len_chars() > 1)
         )
     )
-    unique = words["word"].unique().to_list()
-    stems = {word: stem(word) if word.isalpha() else word for word in unique}
+    unique = words["word"].unique()
+    stemmed = pl.select(
+        pl.when(unique.str.contains(r"^[a-z]+$")).then(stem_words(unique)).otherwise(unique)
+    ).to_series()
+    stems = dict(zip(unique.to_list(), stemmed.to_list(), strict=True))
     return words.select(
         "doc", (prefix + pl.col("word").replace_strict(stems, return_dtype=pl.String)).alias("term")
     )
