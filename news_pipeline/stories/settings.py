@@ -119,20 +119,22 @@ class DedupeSettings(BaseModel):
         description="Mean pair probability at which average linkage merges two groups of "
         "today's articles into one story (clustering.py). Tune split, pairwise over the three "
         "days (scripts/fit_story_links.py): 0.25 P 0.933 R 0.963; 0.3 P 0.978 R 0.947; 0.35 "
-        "P 0.978 R 0.942; 0.4 P 0.978 R 0.937; 0.45 P 0.975 R 0.841. dedupe_eval: 1.000 / "
+        "P 0.978 R 0.942; 0.4 P 0.977 R 0.915; 0.45 P 0.975 R 0.841. dedupe_eval: 1.000 / "
         "1.000 over 0.25-0.45.",
     )
     cross_day_threshold: float = Field(
         0.35,
-        description="Mean pair probability between today's story and an earlier story at "
-        "which today's story repeats or continues it (cross_day.py).",
+        description="Mean, over today's story's articles, of each article's best link "
+        "probability into an earlier story at which today's story repeats or continues it "
+        "(cross_day.py). Tune split: the 4 developments and 5 repeats all match; unrelated "
+        "stories of the next day stay below.",
     )
     repeat_threshold: float = Field(
         0.7,
-        description="Mean pair probability with the earlier story at which today's story is a "
-        "plain repeat (seen_before) rather than a new development that continues it, unless "
-        "it brings novelty_min_new_facts new facts. Tune split: repeats 0.83-0.96, "
-        "developments 0.38-0.94 (the high one brings 3 new facts).",
+        description="That mean at which a matched story is a plain repeat (seen_before) "
+        "rather than a new development that continues the earlier story, unless it brings "
+        "novelty_min_new_facts new facts. Tune split: repeats 0.83-0.99, developments from "
+        "0.38 (the ones above 0.7 bring 3 or more new facts).",
     )
     furniture_share: float = Field(
         0.5,
