@@ -198,6 +198,9 @@ DEDUPED_STORIES_EXTRA_SCHEMA: dict[str, pl.DataType] = {
     "minhash_signature": pl.List(pl.UInt32()),
     "fingerprint_terms": pl.List(pl.String()),
     "fingerprint_version": pl.String(),
+    # a new development of a story reported on an earlier day: that story and its day
+    "continues_story_id": pl.String(),
+    "continues_partition_date": pl.Date(),
 }
 DEDUPED_STORIES_SCHEMA: dict[str, pl.DataType] = {
     **CLEANED_ARTICLES_SCHEMA,
@@ -223,6 +226,9 @@ CATEGORIZED_ITEMS_SCHEMA: dict[str, pl.DataType] = {
     "key_facts": pl.List(pl.String()),
     "source_count": pl.Int64(),
     "article_count": pl.Int64(),
+    # the earlier story this one develops (deduped_stories), and the day that reported it
+    "continues_story_id": pl.String(),
+    "continues_partition_date": pl.Date(),
 }
 
 

@@ -139,6 +139,8 @@ def _categorize_one(
         "key_facts": key_facts,
         "source_count": len(source_weights),
         "article_count": len(rows),
+        "continues_story_id": lead.get("continues_story_id"),
+        "continues_partition_date": lead.get("continues_partition_date"),
     }
 
 

@@ -47,6 +47,8 @@ class ReportStory(_Strict):
     summary: str
     published_at: str
     articles: list[ReportArticle]
+    # the story_id of the earlier story this one develops, null when it continues nothing
+    continues: str | None
 
 
 class ReportExcluded(_Strict):
@@ -232,6 +234,7 @@ def build_report(
                     )
                     for m in story_members
                 ],
+                continues=row["continues_story_id"] or None,
             )
         )
     if members:

@@ -54,6 +54,9 @@ class StoryView(_View):
     published: str
     articles: list[ArticleView]
     source_names: list[str]
+    # a new development: the earlier day's report, relative to this one, and that day shown
+    continues_link: str | None = None
+    continues_day: str | None = None
 
 
 class SectionView(_View):
@@ -113,6 +116,17 @@ def _anchor(story_id: str) -> str:
     return "story-" + re.sub(r"[^A-Za-z0-9_-]", "-", story_id)
 
 
+def _continues(story: ReportStory, earlier_day: date | None, language: Language) -> dict:
+    """The link to the earlier story a new development continues: the earlier day's page,
+    relative to this one (reports/<day>/report.html), at that story's anchor."""
+    if not story.continues or earlier_day is None:
+        return {}
+    return {
+        "continues_link": f"../{earlier_day.isoformat()}/report.html#{_anchor(story.continues)}",
+        "continues_day": format_day(earlier_day, language),
+    }
+
+
 def build_report_view(
     report: Report,
     categorized: pl.DataFrame | None = None,
@@ -141,6 +155,11 @@ def build_report_view(
     key_facts = {
         row["story_id"]: [plain_text(f) for f in (row["key_facts"] or []) if plain_text(f)]
         for row in categorized.select("story_id", "key_facts").iter_rows(named=True)
+    }
+    continued_days = {
+        row["story_id"]: row["continues_partition_date"]
+        for row in categorized.select("story_id", "continues_partition_date").iter_rows(named=True)
+        if row["continues_partition_date"] is not None
     }
     listed_titles = {
         (as_text(row["source"]), as_text(row["url"])): article_title(row)
@@ -182,6 +201,7 @@ def build_report_view(
             published=format_moment(datetime.fromisoformat(story.published_at), day, language),
             articles=articles,
             source_names=list(dict.fromkeys(a.source for a in story.articles)),
+            **_continues(story, continued_days.get(story.story_id), language),
         )
 
     views = [story_view(story) for story in report.stories]

@@ -1,23 +1,26 @@
 """Stories: group one day's articles into stories and drop stories already reported.
 
 Within a day: an item whose canonical URL was already listed is a ``duplicate_url`` (the
-earliest listing, then the heaviest source, is kept). The rest are joined into stories by
-three links: the same text (``same_text``: letters, digits and CJK characters equal),
-MinHash LSH near-duplicates over character 5-grams for CJK and word 3-grams for Latin text
-(``near_duplicate``: syndicated copies with other boilerplate), and a same-event link for
-reports written in other words (``same_event``: shared rare anchors such as "Qwen3.5",
-"397B" = "3970亿", a proper name, plus overlapping titles; the capitals of a Title Case
-headline name nothing). Links are unioned into stories; the lead is the member with the
-highest source weight, then the longest text, then the earliest time. Shingling, banding and
-pair scoring are vectorised (numpy, polars, rensa).
+earliest listing, then the heaviest source, is kept). Copies join outright: the same text
+(``same_text``) and MinHash LSH near-duplicates over character 5-grams for CJK and word
+3-grams for Latin text (``near_duplicate``). Reports of one event in other words, languages or
+scripts (``same_event``) are compared through language-neutral terms of title and lead:
+Traditional converted to Simplified (OpenCC), Chinese words carried into English through
+CC-CEDICT, names (capitalised, dictionary proper nouns, data/entities.yaml, pinyin of Chinese
+titles), numbers with units in one form; a logistic model gives each candidate pair a
+probability and stories form by average linkage, one site's articles never in one story
+unless copies. The lead is the member with the highest source weight, then the longest text,
+then the earliest time.
 
-A story already reported in the previous seven partitions is excluded as ``seen_before``
-unless it is a new development (cross_day.py holds the rule, as the README states it).
+A story already reported in the previous seven partitions is excluded as ``seen_before`` when
+it is a plain repeat, else it is a new story that ``continues`` the earlier one (cross_day.py).
 
-Modules: canonical (URLs), settings (thresholds), fingerprints (shingles, MinHash, LSH),
-anchors (same-event terms and pairs), links (the three links and their union), grouping
-(the stage: URL duplicates, stories, leads, ids), cross_day (seen_before), evaluation
-(scores against labelled stories).
+Modules: canonical (URLs), settings (thresholds, the link model), fingerprints (shingles,
+MinHash, LSH, stored terms), anchors (same-event anchors and the anchor rule), lexicon
+(CC-CEDICT, segmentation, stems), translation (language-neutral terms, Simplified, pinyin),
+similarity (pair features and probability), links (copies, scored links, background pairs),
+clustering (average linkage), grouping (the stage), cross_day (repeats and continuations),
+evaluation (scores against labelled stories).
 """
 
 from news_pipeline.stories.canonical import canonical_url

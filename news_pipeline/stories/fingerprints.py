@@ -22,13 +22,14 @@ import polars as pl
 from rensa import RMinHash
 
 from news_pipeline.cjk import CJK_LETTER_RANGES
-from news_pipeline.stories.anchors import fingerprint_terms
+from news_pipeline.stories.anchors import TERMS_COLUMN, fingerprint_terms
 from news_pipeline.stories.settings import DedupeSettings
+from news_pipeline.stories.translation import to_simplified, translated_terms
 
 SIGNATURE_COLUMN = "minhash_signature"
 VERSION_COLUMN = "fingerprint_version"
 # bump when shingling, hashing or term extraction changes: stored fingerprints are then redone
-FINGERPRINT_ALGORITHM = "fp2"
+FINGERPRINT_ALGORITHM = "fp3"
 
 _CHUNK_DOCS = 256  # small chunks keep numpy temporaries in cache (2x faster than 4096)
 _FINGERPRINT_BLOCK_DOCS = 1024  # documents per rensa call (see text_fingerprints)
@@ -305,7 +306,11 @@ def ensure_fingerprints(frame: pl.DataFrame, settings: DedupeSettings) -> pl.Dat
     marked = frame.with_columns(stale.alias("_stale"))
     current = marked.filter(~pl.col("_stale"))
     todo = marked.filter(pl.col("_stale"))
-    signatures, text_hashes = text_fingerprints(todo["text"].to_list(), settings)
+    # Traditional text is compared in Simplified: a zh-Hant copy is a copy, 億 reads as 亿
+    scripts = todo["script"].to_list()
+    titles = pl.Series("title", to_simplified(_titles(todo).to_list(), scripts), dtype=pl.String)
+    texts = pl.Series("text", to_simplified(todo["text"].to_list(), scripts), dtype=pl.String)
+    signatures, text_hashes = text_fingerprints(texts.to_list(), settings)
     todo = todo.with_columns(
         pl.Series(
             SIGNATURE_COLUMN,
@@ -317,10 +322,33 @@ def ensure_fingerprints(frame: pl.DataFrame, settings: DedupeSettings) -> pl.Dat
             [f"{value:016x}" if value else None for value in text_hashes.tolist()],
             dtype=pl.String,
         ),
-        fingerprint_terms(_titles(todo), todo["text"], settings.lead_chars),
+        _all_terms(titles, texts, settings.lead_chars),
         pl.lit(version, dtype=pl.String).alias(VERSION_COLUMN),
     )
     return pl.concat([current, todo], how="vertical_relaxed").drop("_stale")
+
+
+def _all_terms(titles: pl.Series, texts: pl.Series, lead_chars: int) -> pl.Series:
+    """fingerprint_terms plus the translated terms (translation.py) of title and lead."""
+    anchored = fingerprint_terms(titles, texts, lead_chars)
+    title_list = titles.fill_null("").to_list()
+    leads = [
+        (text or "").removeprefix(title).strip()[:lead_chars]
+        for title, text in zip(title_list, texts.to_list(), strict=True)
+    ]
+    translated = translated_terms(title_list, leads).group_by("doc").agg(pl.col("term").sort())
+    return (
+        pl.DataFrame({"anchored": anchored})
+        .with_row_index("doc")
+        .with_columns(pl.col("doc").cast(pl.Int64))
+        .join(translated, on="doc", how="left", maintain_order="left")
+        .select(
+            pl.concat_list(
+                "anchored", pl.col("term").fill_null(pl.lit([], pl.List(pl.String)))
+            ).alias(TERMS_COLUMN)
+        )
+        .to_series()
+    )
 
 
 def _titles(frame: pl.DataFrame) -> pl.Series:

@@ -20,7 +20,8 @@ from news_pipeline.schema import (
 )
 from news_pipeline.stories.anchors import TERMS_COLUMN
 from news_pipeline.stories.canonical import canonical_url
-from news_pipeline.stories.cross_day import earlier_stories, seen_before
+from news_pipeline.stories.clustering import average_linkage
+from news_pipeline.stories.cross_day import CONTINUES_COLUMNS, earlier_stories, match_earlier
 from news_pipeline.stories.fingerprints import (
     SIGNATURE_COLUMN,
     VERSION_COLUMN,
@@ -29,10 +30,16 @@ from news_pipeline.stories.fingerprints import (
 from news_pipeline.stories.links import (
     EDGE_RANK,
     MATCH_LEAD,
-    connected_components,
+    MATCH_NEAR_DUPLICATE,
     find_edges,
+    scored_links,
 )
 from news_pipeline.stories.settings import DedupeSettings
+
+# How much closer (in link probability) to an earlier story than to any of today's reports an
+# article must be to repeat that story on its own. Tune split: a recap posted the day after
+# 0.99 against 0.61; a new development's report 0.98 against 0.90 (it belongs with today's).
+REPEAT_MARGIN = 0.2
 
 
 def dedupe_articles(
@@ -147,38 +154,90 @@ def _group_stories(
     members: pl.DataFrame, history: pl.DataFrame, day: date | None, settings: DedupeSettings
 ) -> pl.DataFrame:
     """Story columns for today's members (keyed by _row), seen_before applied."""
-    members = members.drop("story_id", "is_lead", "story_size", "match_reason")
+    members = members.drop("story_id", "is_lead", "story_size", "match_reason", *CONTINUES_COLUMNS)
     earlier = ensure_fingerprints(earlier_stories(history, day, settings), settings)
     today_count = members.height
-    pool = pl.concat(
-        [
-            members.select(SIGNATURE_COLUMN, TERMS_COLUMN, "text_hash"),
-            earlier.select(SIGNATURE_COLUMN, TERMS_COLUMN, "text_hash"),
-        ],
-        how="vertical_relaxed",
-    )
+    columns = [
+        SIGNATURE_COLUMN,
+        TERMS_COLUMN,
+        "text_hash",
+        "source",
+        "title",
+        "listed_title",
+        "article_id",
+        "script",
+    ]
+    pool = pl.concat([members.select(columns), earlier.select(columns)], how="vertical_relaxed")
     signatures = (
         pool[SIGNATURE_COLUMN].explode().to_numpy().astype(np.uint32).reshape(-1, settings.num_perm)
     )
     edges = find_edges(signatures, pool["text_hash"], pool[TERMS_COLUMN], today_count, settings)
-
-    within = edges.pairs[:, 1] < today_count
-    components = connected_components(today_count, edges.pairs[within])
-    seen_story = seen_before(
-        components, members[TERMS_COLUMN], earlier, edges, today_count, settings
+    links = scored_links(pool, edges, today_count, settings)
+    pairs = links.select("a", "b").to_numpy().astype(np.int64).reshape(-1, 2)
+    probability = links["p"].to_numpy()
+    reasons = links["reason"].to_numpy()
+    within = pairs[:, 1] < today_count
+    cross = links.filter(pl.col("b") >= today_count).select(
+        pl.col("a").alias("doc"), (pl.col("b") - today_count).alias("old"), "p", "reason"
     )
+    # an article that on its own repeats an earlier story and adds no fact to it (a recap, a
+    # late copy) is excluded before today's stories form, so it cannot carry the old story
+    # into today's new development
+    alone = np.arange(today_count)
+    repeated = match_earlier(alone, members[TERMS_COLUMN], earlier, cross, today_count, settings)
+    best_today = np.zeros(today_count)
+    for column in (0, 1):
+        ends = np.minimum(pairs[within, column], today_count - 1)
+        np.maximum.at(best_today, ends, probability[within])
+    best_earlier = np.zeros(today_count)
+    np.maximum.at(best_earlier, cross["doc"].to_numpy(), cross["p"].to_numpy())
+    # ... and that is clearly closer to the earlier story than to any report of today
+    is_repeat = repeated["repeats"].is_not_null().to_numpy() & (
+        best_earlier >= best_today + REPEAT_MARGIN
+    )
+    repeated = repeated.with_columns(
+        pl.when(pl.Series(is_repeat)).then(pl.col("repeats")).alias("repeats")
+    )
+    grouped = (
+        within & ~is_repeat[pairs[:, 0]] & ~is_repeat[np.minimum(pairs[:, 1], today_count - 1)]
+    )
+    components = average_linkage(
+        today_count,
+        pairs[grouped],
+        probability[grouped],
+        reasons[grouped] <= EDGE_RANK[MATCH_NEAR_DUPLICATE],
+        settings.link_threshold,
+        members["source"].fill_null("").to_numpy(),
+    )
+    judged = match_earlier(
+        components,
+        members[TERMS_COLUMN],
+        earlier,
+        cross.filter(~pl.col("doc").is_in(np.flatnonzero(is_repeat).tolist())),
+        today_count,
+        settings,
+    ).with_columns(pl.coalesce(repeated["repeats"], pl.col("repeats")).alias("repeats"))
+    seen_story = judged["repeats"].to_list()
     # a story splits into the part that is reported and the part excluded as seen_before
     group_key = components * 2 + np.array([story is not None for story in seen_story])
-    # why an article joined: the strongest link it has to another article of today
+    # why an article joined: the strongest link it has to another article of its story
+    joined = grouped & (
+        components[pairs[:, 0]] == components[np.minimum(pairs[:, 1], today_count - 1)]
+    )
+    joined &= (probability >= settings.link_threshold) | (
+        reasons <= EDGE_RANK[MATCH_NEAR_DUPLICATE]
+    )
     best_reason = np.full(today_count, len(EDGE_RANK) - 1, dtype=np.int64)
     for column in (0, 1):
-        np.minimum.at(best_reason, edges.pairs[within, column], edges.reasons[within])
+        np.minimum.at(best_reason, pairs[joined, column], reasons[joined])
     reason_names = list(EDGE_RANK)
 
     stories = members.with_columns(
         pl.Series("_group", group_key, dtype=pl.Int64),
         pl.Series("_best_reason", best_reason, dtype=pl.Int64),
         pl.Series("excluded_detail", seen_story, dtype=pl.String),
+        judged["continues"].alias("continues_story_id"),
+        judged["continues_date"].alias("continues_partition_date"),
         members["text"].fill_null("").str.len_chars().alias("_length"),
     )
     lead_order = [
@@ -231,6 +290,7 @@ def _group_stories(
         SIGNATURE_COLUMN,
         TERMS_COLUMN,
         VERSION_COLUMN,
+        *CONTINUES_COLUMNS,
         "excluded_reason",
         "excluded_detail",
     )

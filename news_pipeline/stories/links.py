@@ -13,13 +13,20 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from news_pipeline.stories.anchors import same_event_pairs
+from news_pipeline.stories.anchors import TERMS_COLUMN, same_event_pairs
 from news_pipeline.stories.fingerprints import (
     estimated_jaccard,
     lsh_candidate_pairs,
     pairs_from_keys,
 )
 from news_pipeline.stories.settings import DedupeSettings
+from news_pipeline.stories.similarity import (
+    candidate_pairs,
+    link_probability,
+    pair_features,
+    pool_terms,
+)
+from news_pipeline.stories.translation import pinyin_hashes, to_simplified
 
 MATCH_LEAD = "lead"
 MATCH_SAME_TEXT = "same_text"
@@ -100,3 +107,66 @@ def find_edges(
         frame.select("a", "b").to_numpy().astype(np.int64).reshape(-1, 2),
         frame["r"].to_numpy().astype(np.int64),
     )
+
+
+def scored_links(
+    pool: pl.DataFrame, edges: Edges, today_count: int, settings: DedupeSettings
+) -> pl.DataFrame:
+    """Every scored pair (a, b) of the pool touching today's documents, with the probability
+    ``p`` that they report one event (similarity.py), its features, and the ``reason`` rank
+    of the link (copies keep theirs and probability 1; any other pair is a same_event
+    candidate)."""
+    titles = pool.select(pl.coalesce("title", "listed_title").fill_null(""))["title"]
+    pinyin = pinyin_hashes(to_simplified(titles.to_list(), pool["script"].to_list()))
+    rows = pool_terms(pool[TERMS_COLUMN], pool["source"], pinyin, settings)
+    found = pl.DataFrame(
+        {"a": edges.pairs[:, 0], "b": edges.pairs[:, 1], "reason": edges.reasons},
+        schema={"a": pl.Int64, "b": pl.Int64, "reason": pl.Int64},
+    )
+    candidates = (
+        pl.concat([candidate_pairs(rows, today_count, settings), found.select("a", "b")])
+        .unique()
+        .sort("a", "b")
+    )
+    anchor = found.filter(pl.col("reason") == EDGE_RANK[MATCH_SAME_EVENT]).select("a", "b")
+    features = pair_features(rows, candidates, anchor, background_pairs(pool, today_count))
+    scored = features.with_columns(link_probability(features, settings))
+    copy = pl.col("reason") <= EDGE_RANK[MATCH_NEAR_DUPLICATE]
+    return (
+        scored.join(found, on=["a", "b"], how="left")
+        .with_columns(
+            pl.col("reason").fill_null(EDGE_RANK[MATCH_SAME_EVENT]),
+            pl.when(copy.fill_null(False)).then(1.0).otherwise(pl.col("p")).alias("p"),
+        )
+        .sort("a", "b")
+    )
+
+
+# offsets (in text-hash order) that pair today's reports for the background similarity
+_BACKGROUND_OFFSETS = (1, 3, 7, 15, 31)
+_BACKGROUND_MIN_DOCUMENTS = 8
+
+
+def background_pairs(pool: pl.DataFrame, today_count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of today's reports that are, but for chance, unrelated: each report with the
+    ones a few places after it in text-hash order (an order that does not depend on how the
+    rows came in), pairs of one text left out."""
+    if today_count < _BACKGROUND_MIN_DOCUMENTS:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    keys = pool.head(today_count).select(
+        pl.int_range(pl.len()).alias("doc"),
+        pl.col("text_hash").fill_null(""),
+        pl.col("article_id").fill_null(""),
+    )
+    ordered = keys.sort("text_hash", "article_id")
+    order = ordered["doc"].to_numpy()
+    hashes = ordered["text_hash"].to_numpy()
+    lefts, rights = [], []
+    for offset in _BACKGROUND_OFFSETS:
+        if offset >= today_count:
+            break
+        partner = (np.arange(today_count) + offset) % today_count
+        keep = hashes != hashes[partner]
+        lefts.append(order[keep])
+        rights.append(order[partner[keep]])
+    return np.concatenate(lefts).astype(np.int64), np.concatenate(rights).astype(np.int64)

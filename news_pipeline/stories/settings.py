@@ -4,6 +4,23 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+# Fitted on the tune split of news_pipeline_tests/data/stories_eval (scripts/fit_story_links.py)
+DEFAULT_LINK_COEFFICIENTS: dict[str, float] = {
+    "intercept": -2.002,
+    "names": 1.145,
+    "facts": 1.686,
+    "concepts": 2.063,
+    "title_concepts": 2.768,
+    "title_words": 0.886,
+    "conflict": -2.216,
+    "same_source": -1.705,
+    "anchor_rule": 1.349,
+    "names_x_concepts": 1.481,
+    "names_x_title_concepts": 1.833,
+    "facts_x_concepts": 0.089,
+    "facts_x_title_concepts": 0.231,
+}
+
 
 class DedupeSettings(BaseModel):
     """Thresholds of the dedupe stage. Defaults sit in the middle of the plateaus measured on
@@ -91,6 +108,57 @@ class DedupeSettings(BaseModel):
         "2.0: lmarena + seed; the MPA complaint about Seedance: mpa, rivkin, paramount...).",
     )
     lookback_days: int = Field(7, description="Partitions before this one searched for repeats.")
+    link_coefficients: dict[str, float] = Field(
+        default_factory=lambda: dict(DEFAULT_LINK_COEFFICIENTS),
+        description="Logistic model over similarity.PAIR_FEATURES (plus intercept): the "
+        "probability that two articles report one event. Fitted by scripts/fit_story_links.py "
+        "on the tune split of news_pipeline_tests/data/stories_eval only.",
+    )
+    link_threshold: float = Field(
+        0.35,
+        description="Mean pair probability at which average linkage merges two groups of "
+        "today's articles into one story (clustering.py). Tune split, pairwise over the three "
+        "days (scripts/fit_story_links.py): 0.25 P 0.933 R 0.963; 0.3 P 0.978 R 0.947; 0.35 "
+        "P 0.978 R 0.942; 0.4 P 0.977 R 0.915; 0.45 P 0.975 R 0.841. dedupe_eval: 1.000 / "
+        "1.000 over 0.25-0.45.",
+    )
+    cross_day_threshold: float = Field(
+        0.35,
+        description="Mean, over today's story's articles, of each article's best link "
+        "probability into an earlier story at which today's story repeats or continues it "
+        "(cross_day.py). Tune split: the 4 developments and 5 repeats all match; unrelated "
+        "stories of the next day stay below.",
+    )
+    repeat_threshold: float = Field(
+        0.7,
+        description="That mean at which a matched story is a plain repeat (seen_before) "
+        "rather than a new development that continues the earlier story, unless it brings "
+        "novelty_min_new_facts new facts. Tune split: repeats 0.83-0.99, developments from "
+        "0.38 (the ones above 0.7 bring 3 or more new facts).",
+    )
+    furniture_share: float = Field(
+        0.5,
+        description="Share of a source's documents in the pool holding a term above which "
+        "the term is that site's furniture (footer, share bar) and is not compared.",
+    )
+    furniture_min_documents: int = Field(
+        3, description="Documents of a source needed before any of its terms is furniture."
+    )
+    candidate_concept_documents: int = Field(
+        20,
+        description="A translated concept held by at most this many documents of the pool "
+        "can make two articles sharing it a candidate pair (similarity.candidate_pairs).",
+    )
+    candidate_key_documents: int = Field(
+        50,
+        description="A name, number or version held by at most this many documents of the "
+        "pool can make two articles sharing it a candidate pair.",
+    )
+    candidate_keys_per_document: int = Field(
+        8,
+        description="Rarest keys of each article that generate its candidate pairs (prefix "
+        "filtering): bounds the pairs a hot pool can make.",
+    )
     minhash_seed: int = Field(
         20260214,
         description="Fixed seed: signatures are stored and compared across days (a change "

@@ -59,12 +59,12 @@ def build_deduped_stories(wiring: Wiring) -> AssetsDefinition:
         history = schema.conform(previous_days, schema.DEDUPED_STORIES_SCHEMA)
         settings = editorial.dedupe_settings()
         days = []
-        for key in context.partition_keys:
-            day = date.fromisoformat(key)
-            # Days of this run that precede `day` replace whatever stale rows were loaded.
-            history = pl.concat([history.filter(pl.col("partition_date") != day), *days]).filter(
-                pl.col("partition_date") < day
-            )
+        run_days = [date.fromisoformat(key) for key in context.partition_keys]
+        # Days of this run replace whatever stale rows of them were loaded (each day's rows
+        # once: a row counted twice would weigh twice in the cross-day match).
+        loaded = history.filter(~pl.col("partition_date").is_in(run_days))
+        for day in run_days:
+            history = pl.concat([loaded, *days]).filter(pl.col("partition_date") < day)
             days.append(dedupe_articles(rows_of_day(cleaned, day), history, settings))
         deduped = pl.concat(days) if days else schema.empty_frame(schema.DEDUPED_STORIES_SCHEMA)
         eligible = deduped.filter(

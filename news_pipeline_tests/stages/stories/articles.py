@@ -4,6 +4,7 @@ ids written by hand, never taken from the code's output) and single rows written
 from __future__ import annotations
 
 from datetime import date, datetime
+from urllib.parse import urlsplit
 
 import polars as pl
 
@@ -35,11 +36,13 @@ def run_in_order(articles: pl.DataFrame) -> dict[date, pl.DataFrame]:
 
 
 def item(article_id: str, url: str, title: str, text: str, **extra: object) -> dict[str, object]:
+    """One cleaned row; its source is the URL's host unless given (one site writes one report
+    of an event a day, so reports of one event come from different sites)."""
     row: dict[str, object] = {
         "partition_date": DAY,
         "record_kind": "item",
         "article_id": article_id,
-        "source": "sina",
+        "source": urlsplit(url).hostname or "sina",
         "source_weight": 1.0,
         "url": url,
         "title": title,

@@ -69,6 +69,39 @@ def test_new_development_is_a_new_story() -> None:
         first,
     )
     assert follow_up["excluded_reason"].to_list() == [None]
+    # it says which story it develops, and the day that reported it
+    assert follow_up["continues_story_id"].to_list() == first["story_id"].to_list()
+    assert follow_up["continues_partition_date"].to_list() == [DAY]
+
+
+def test_plain_repeat_continues_nothing() -> None:
+    first = dedupe_articles(
+        day_rows(DAY, "a", "https://ithome.com/0/1.htm", QWEN_TITLE, QWEN_TEXT), pl.DataFrame()
+    )
+    again = dedupe_articles(
+        day_rows(DAY + timedelta(days=2), "b", "https://36kr.com/p/2", QWEN_TITLE, QWEN_TEXT),
+        first,
+    )
+    assert again["excluded_detail"].to_list() == first["story_id"].to_list()
+    assert again["continues_story_id"].to_list() == [None]
+
+
+def test_unrelated_story_continues_nothing() -> None:
+    first = dedupe_articles(
+        day_rows(DAY, "a", "https://ithome.com/0/1.htm", QWEN_TITLE, QWEN_TEXT), pl.DataFrame()
+    )
+    other = dedupe_articles(
+        day_rows(
+            DAY + timedelta(days=1),
+            "b",
+            "https://ithome.com/0/3.htm",
+            "云栖动力完成 12 亿元 B 轮融资",
+            "人形机器人公司云栖动力宣布完成 12 亿元 B 轮融资，资金用于量产。",
+        ),
+        first,
+    )
+    assert other["excluded_reason"].to_list() == [None]
+    assert other["continues_story_id"].to_list() == [None]
 
 
 def test_previous_rows_that_were_excluded_are_not_matched() -> None:

