@@ -10,14 +10,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import ftfy
-
 from news_pipeline.text.mojibake.detection import (
+    LINE_BREAKS,
     Position,
-    analyse_run,
-    looks_like_dropped_byte_mojibake,
-    run_is_damaged,
-    split_runs,
+    analyse,
+    is_damaged,
+    run_has_mojibake,
 )
 from news_pipeline.text.mojibake.word_model import (
     CLAUSE_START,
@@ -56,6 +54,9 @@ _FRAMED_LOCALIZER_BONUS = 1.5
 _UNFRAMED_LOCALIZER_COST = 1.0
 
 _HAND_SET = hand_set_knowledge()
+_SYMBOL_FREQUENCY: dict[str, float] = {
+    char: float(frequency) for char, frequency in _HAND_SET["symbol_frequencies"].items()
+}
 # Kept as strings, as the search tests them: the empty string (a line's start or end, a
 # clause start) is in each.
 _SEPARATORS: str = _HAND_SET["separators"]
@@ -259,41 +260,68 @@ def _foreign_script(positions: list[Position], model: LanguageModel) -> frozense
     return frozenset()
 
 
-def repair_dropped_byte_mojibake(text: str) -> str:
-    """Decode the damaged runs of `text` as UTF-8, choosing each truncated character by context."""
+def _needs_word_model(line: list[Position]) -> bool:
+    """Only a damaged character that may be three or four bytes long (Han, kana, emoji,
+    full-width punctuation) needs the word model: two-byte ones are Latin, Greek or Cyrillic
+    letters and symbols, which a Chinese word model cannot tell apart."""
+    return any(
+        position.damaged and any(ord(char) >= 0x800 for char in position.candidates)
+        for position in line
+    )
+
+
+def _most_frequent(position: Position) -> str:
+    if not position.damaged:
+        return position.candidates[0]
+    return max(position.candidates, key=lambda char: _SYMBOL_FREQUENCY.get(char, 0.0))
+
+
+class _LineDecoder:
+    """Decodes the lines of one text; the word model loads for the first line that needs it."""
+
+    def __init__(self, positions: list[Position]) -> None:
+        self.positions = positions
+        self._model: LanguageModel | None = None
+        self._foreign: frozenset[str] = frozenset()
+
+    def decode(self, line: list[Position]) -> str:
+        if not any(position.damaged for position in line):
+            chosen = [position.candidates[0] for position in line]
+        elif not _needs_word_model(line):
+            chosen = [_most_frequent(position) for position in line]
+        else:
+            if self._model is None:
+                self._model = language_model()
+                self._foreign = _foreign_script(self.positions, self._model)
+            chosen = list(_decode_line(line, self._model, self._foreign))
+        return "".join(
+            char + " " if char in position.spaced else char
+            for char, position in zip(chosen, line, strict=True)
+        )
+
+
+def repair_dropped_byte_mojibake(text: str, breaks: str = LINE_BREAKS) -> str:
+    """Decode the mojibake runs of `text` as UTF-8 when it has dropped-byte damage, choosing
+    each truncated character by context. Lines (and, for HTML, text between tags: `breaks`)
+    are decoded one by one."""
+    runs = analyse(text, breaks)
+    if not is_damaged(runs):
+        return text
     positions: list[Position] = []
-    for mappable, run in split_runs(text):
-        analysis = analyse_run(run) if mappable else None
-        if analysis is not None and run_is_damaged(analysis):
+    for run, analysis in runs:
+        if analysis is not None and run_has_mojibake(analysis):
             positions.extend(analysis.positions)
         else:
             positions.extend(Position(char, (char,)) for char in run)
-    if not any(position.damaged for position in positions):
-        return text
-    model = language_model()
-    foreign_script = _foreign_script(positions, model)
-    lines: list[str] = []
+    decoder = _LineDecoder(positions)
+    pieces: list[str] = []
     line: list[Position] = []
     for position in positions:
-        if position.original == "\n":
-            lines.append(_decode_line(line, model, foreign_script))
+        if position.original in breaks:
+            pieces.append(decoder.decode(line))
+            pieces.append(position.original)
             line = []
         else:
             line.append(position)
-    lines.append(_decode_line(line, model, foreign_script))
-    return "\n".join(lines)
-
-
-def repair_text(text: str) -> tuple[str, bool]:
-    """ftfy's fixes plus the dropped-byte repair; returns (text, whether anything changed).
-
-    The dropped-byte repair runs on the text as received, before ftfy: ftfy decodes the intact
-    parts of such text and straightens the curly quotes among the mojibake bytes, which loses
-    the bytes the repair needs. ftfy keeps full-width characters and curly quotes (its
-    defaults would turn Chinese punctuation into ASCII).
-    """
-    repaired = text
-    if looks_like_dropped_byte_mojibake(repaired):
-        repaired = repair_dropped_byte_mojibake(repaired)
-    repaired = ftfy.fix_text(repaired, fix_character_width=False, uncurl_quotes=False)
-    return repaired, repaired != text
+    pieces.append(decoder.decode(line))
+    return "".join(pieces)
