@@ -144,8 +144,9 @@ def load_boilerplate_rules(extra_path: Path | None = None) -> BoilerplateRules:
 
 
 @functools.cache
-def _to_simplified_table() -> dict[int, str]:
-    """Traditional character -> Simplified character, one to one (OpenCC's first choice)."""
+def _to_simplified_table() -> tuple[dict[int, str], re.Pattern[str]]:
+    """Traditional character -> Simplified character, one to one (OpenCC's first choice), and
+    the code-point range they lie in (a line without a character in it needs no view)."""
     text = (resources.files("opencc") / "dictionary" / "TSCharacters.txt").read_text("utf-8")
     table: dict[int, str] = {}
     for line in text.splitlines():
@@ -153,12 +154,16 @@ def _to_simplified_table() -> dict[int, str]:
         choices = values.split()
         if len(key) == 1 and choices and len(choices[0]) == 1 and choices[0] != key:
             table[ord(key)] = choices[0]
-    return table
+    span = re.compile(f"[{chr(min(table))}-{chr(max(table))}]")
+    return table, span
 
 
 def simplified_view(line: str) -> str:
     """`line` with its Traditional characters in Simplified form, character for character."""
-    return line if line.isascii() else line.translate(_to_simplified_table())
+    if line.isascii():
+        return line
+    table, span = _to_simplified_table()
+    return line.translate(table) if span.search(line) else line
 
 
 def _search(pattern: re.Pattern[str], line: str, view: str) -> bool:
@@ -167,16 +172,14 @@ def _search(pattern: re.Pattern[str], line: str, view: str) -> bool:
 
 def _strip(pattern: re.Pattern[str], line: str, view: str) -> tuple[str, str]:
     """Remove the pattern's matches (found in the view, else in the line) from both."""
-    spans = [match.span() for match in pattern.finditer(view) if match.end() > match.start()]
-    if not spans and view != line:
-        spans = [match.span() for match in pattern.finditer(line) if match.end() > match.start()]
-    if not spans:
+    where = view if pattern.search(view) else line if view != line and pattern.search(line) else ""
+    if not where:
         return line, view
     kept: list[tuple[int, int]] = []
     previous = 0
-    for start, end in spans:
-        kept.append((previous, start))
-        previous = end
+    for match in pattern.finditer(where):
+        kept.append((previous, match.start()))
+        previous = match.end()
     kept.append((previous, len(line)))
     return (
         "".join(line[start:end] for start, end in kept),

@@ -34,7 +34,7 @@ from news_pipeline.text.boilerplate import (
 )
 from news_pipeline.text.decoding import decode_html
 from news_pipeline.text.language import detect_language, detect_script
-from news_pipeline.text.mojibake import repair_html, repair_text
+from news_pipeline.text.mojibake import may_be_utf8_mojibake, repair_html, repair_text
 from news_pipeline.text.thin import latin_equivalent_size, load_thin_page_rules, thin_page_reason
 
 logger = logging.getLogger(__name__)
@@ -51,10 +51,12 @@ PAGE_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 # to its fallbacks, whose last resort joins a whole <article> into one line with its byline and
 # tags) count characters of alphabetic text. A Chinese, Japanese or Korean character carries
 # about as much as two and a half letters, so pages written in them get 100: a short news item
-# keeps its paragraphs.
+# keeps its paragraphs. A page is taken to be written in them when its title and description
+# hold CJK_TITLE_MIN_LETTERS such letters, or its <html lang> says so.
 CJK_MIN_EXTRACTED_SIZE = 100
-CJK_PAGE_MIN_LETTERS = 200
-_CJK_LETTER_RUN = re.compile(character_class(CJK_LETTER_RANGES) + "+")
+CJK_TITLE_MIN_LETTERS = 4
+CJK_LANGUAGES = ("zh", "ja", "ko")
+_CJK_LETTER = re.compile(character_class(CJK_LETTER_RANGES))
 
 TEXT_SOURCE_PAGE = "page"
 TEXT_SOURCE_FEED = "feed"
@@ -189,14 +191,13 @@ def _cjk_config() -> Any:
 _CJK_CONFIG = _cjk_config()
 
 
-def is_cjk_page(html: str) -> bool:
-    """At least CJK_PAGE_MIN_LETTERS Chinese, Japanese or Korean letters anywhere in the page."""
-    letters = 0
-    for run in _CJK_LETTER_RUN.finditer(html):
-        letters += run.end() - run.start()
-        if letters >= CJK_PAGE_MIN_LETTERS:
-            return True
-    return False
+def written_in_cjk(tree: Any, title: str | None, description: str | None) -> bool:
+    """Whether the page's title and description, or else its declared language, are CJK."""
+    heading = f"{title or ''} {description or ''}"
+    if len(_CJK_LETTER.findall(heading)) >= CJK_TITLE_MIN_LETTERS:
+        return True
+    language = str(tree.get("lang") or "").strip().lower()
+    return language.split("-")[0] in CJK_LANGUAGES
 
 
 def _extract_document(html: str, url: str | None, wants_date: bool) -> dict[str, Any]:
@@ -225,7 +226,7 @@ def _extract_document(html: str, url: str | None, wants_date: bool) -> dict[str,
         include_comments=False,
         include_tables=True,
         deduplicate=False,
-        config=_CJK_CONFIG if is_cjk_page(html) else DEFAULT_CONFIG,
+        config=_CJK_CONFIG if written_in_cjk(tree, title, metadata.description) else DEFAULT_CONFIG,
     )
     text = getattr(document, "text", None) if document is not None else None
     page_date = None
@@ -264,15 +265,24 @@ class _Page(NamedTuple):
     repaired: bool
 
 
+_TRACED_FIELDS = ("title", "description", "text", "author", "sitename")
+
+
 def _read_page(task: PageTask, base_url: str | None) -> _Page:
-    """Decode the stored body, repair its mojibake while the evidence is intact, extract."""
+    """Decode the stored body and extract it. A page whose fields show a trace of mojibake is
+    repaired as a whole, while U+00A0 still stands where byte 0xA0 was (extraction turns it
+    into a space), and extracted again: only damaged pages pay for the repair."""
     if not task.body_path:
         return _Page("", {}, None, "no page body", False)
     try:
         html, _codec = decode_html(read_body(task.body_path), task.declared_charset)
-        html, repaired = repair_html(html)
-        canonical = canonical_link(html, base_url)
         metadata = _extract_document(html, base_url, task.wants_page_date)
+        repaired = False
+        if any(may_be_utf8_mojibake(metadata.get(name) or "") for name in _TRACED_FIELDS):
+            html, repaired = repair_html(html)
+            if repaired:
+                metadata = _extract_document(html, base_url, task.wants_page_date)
+        canonical = canonical_link(html, base_url)
     except BodyMissingError as error:
         problem = str(error)
     except Exception as error:  # a broken page must not break the partition

@@ -75,12 +75,17 @@ def latin_equivalent_size(text: str) -> int:
 
 
 def _any(patterns: tuple[re.Pattern[str], ...], text: str) -> re.Match[str] | None:
+    """The first match of any pattern in `text` or in its Simplified view."""
     view = simplified_view(text)
     for pattern in patterns:
         match = pattern.search(view) or (pattern.search(text) if view != text else None)
         if match:
             return match
     return None
+
+
+def _in_html(patterns: tuple[re.Pattern[str], ...], html: str) -> bool:
+    return any(pattern.search(html) for pattern in patterns)
 
 
 def prose_size(text: str, rules: ThinPageRules) -> int:
@@ -107,7 +112,7 @@ def _video_evidence(
         evidence.append("video title")
     if _any(rules.video_chrome, raw_text):
         evidence.append("player chrome in the text")
-    if evidence and _any(rules.video_markup, html):
+    if evidence and _in_html(rules.video_markup, html):
         evidence.append("player markup")
     return evidence
 
@@ -119,9 +124,9 @@ def _paywall_evidence(html: str, raw_text: str, text: str, rules: ThinPageRules)
     marker = _any(rules.paywall_text, raw_text)
     if marker:
         evidence.append(f"“{marker.group(0)}”")
-    if _any(rules.paywall_declared, html):
+    if _in_html(rules.paywall_declared, html):
         evidence.append("isAccessibleForFree false")
-    if rules.paywall_truncated.search(text) and _any(rules.paywall_markup, html):
+    if rules.paywall_truncated.search(text) and _in_html(rules.paywall_markup, html):
         evidence.append("paywall markup, text cut off")
     return evidence
 

@@ -62,14 +62,16 @@ def _char_class(low: int, high: int) -> str:
     return "".join(re.escape(char) for char in chars)
 
 
-# A lead byte (0xC2-0xF4) followed by a continuation byte (0x80-0xBF), or by a space that
-# stood for 0xA0 and then one: the trace of a multi-byte character seen through cp1252.
-_LEAD_THEN_CONTINUATION = re.compile(f"[{_char_class(0xC2, 0xF4)}] ?[{_char_class(0x80, 0xBF)}]")
+# The lead byte of a three- or four-byte sequence (0xE0-0xF4: Han, kana, emoji, CJK punctuation)
+# followed by a continuation byte (0x80-0xBF). Damage needs such a pair: a truncated sequence
+# that kept a continuation byte is one, and two-byte sequences (Latin letters) are left to ftfy.
+_LEAD_THEN_CONTINUATION = re.compile(f"[{_char_class(0xE0, 0xF4)}][{_char_class(0x80, 0xBF)}]")
 
 
 def may_be_utf8_mojibake(text: str) -> bool:
-    """The cheap test: False means no character of `text` can be a UTF-8 sequence read
-    through cp1252 (whole or short), so no costlier analysis needs to run."""
+    """The cheap test: False means `text` holds no trace of a three- or four-byte UTF-8
+    sequence read through cp1252, so it cannot have dropped-byte damage and no costlier
+    analysis needs to run."""
     return _LEAD_THEN_CONTINUATION.search(text) is not None
 
 
@@ -250,21 +252,55 @@ def run_has_mojibake(analysis: RunAnalysis) -> bool:
     return analysis.invalid == 0 and (analysis.truncated + analysis.complete_multibyte) >= 1
 
 
-def analyse(text: str, breaks: str = LINE_BREAKS) -> list[tuple[str, RunAnalysis | None]]:
-    """Each run of `text` with its analysis (None for runs that cannot be mojibake)."""
-    runs = split_runs(text, breaks)
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A line (or, in HTML, a text node) and, when it holds a trace of mojibake, its runs with
+    their analyses (None for runs that cannot be mojibake). `runs` is None for a segment
+    without a trace: it passes through untouched and costs nothing to analyse."""
+
+    text: str
+    runs: list[tuple[str, RunAnalysis | None]] | None = None
+
+
+def _analyse_segment(segment: str, breaks: str) -> list[tuple[str, RunAnalysis | None]]:
+    runs = split_runs(segment, breaks)
     analysed: list[tuple[str, RunAnalysis | None]] = []
     for number, (mappable, run) in enumerate(runs):
         if not mappable or run.isascii():
             analysed.append((run, None))
             continue
         following = runs[number + 1][1][0] if number + 1 < len(runs) else ""
-        analysed.append((run, analyse_run(run, "" if following in breaks else following)))
+        analysed.append((run, analyse_run(run, following)))
     return analysed
 
 
-def is_damaged(runs: list[tuple[str, RunAnalysis | None]]) -> bool:
-    return any(analysis is not None and run_is_damaged(analysis) for _, analysis in runs)
+def analyse(text: str, breaks: str = LINE_BREAKS) -> list[Segment]:
+    """`text` cut at `breaks` into segments; only those holding a trace of mojibake (the cheap
+    test's match) are analysed run by run, the text between them is one plain segment."""
+    segments: list[Segment] = []
+    done = 0
+    for match in _LEAD_THEN_CONTINUATION.finditer(text):
+        if match.start() < done:
+            continue
+        start = max(text.rfind(char, done, match.start()) for char in breaks) + 1
+        start = max(start, done)
+        ends = [end for char in breaks if (end := text.find(char, match.end())) >= 0]
+        end = min(ends, default=len(text))
+        if start > done:
+            segments.append(Segment(text[done:start]))
+        segments.append(Segment(text[start:end], _analyse_segment(text[start:end], breaks)))
+        done = end
+    if done < len(text):
+        segments.append(Segment(text[done:]))
+    return segments
+
+
+def is_damaged(segments: list[Segment]) -> bool:
+    return any(
+        analysis is not None and run_is_damaged(analysis)
+        for segment in segments
+        for _, analysis in segment.runs or ()
+    )
 
 
 def looks_like_dropped_byte_mojibake(text: str, breaks: str = LINE_BREAKS) -> bool:

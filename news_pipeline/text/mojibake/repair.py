@@ -8,11 +8,13 @@ line. Lines without damage, and text outside the damaged runs, pass through as t
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from news_pipeline.text.mojibake.detection import (
     LINE_BREAKS,
     Position,
+    Segment,
     analyse,
     is_damaged,
     run_has_mojibake,
@@ -245,14 +247,12 @@ def _decode_line(
     return "".join(reversed(pieces))
 
 
-def _foreign_script(positions: list[Position], model: LanguageModel) -> frozenset[str]:
+def _foreign_script(undamaged: Iterable[str], model: LanguageModel) -> frozenset[str]:
     """Characters of the script the text does not use, judged from its undamaged characters."""
     traditional = simplified = 0
-    for position in positions:
-        if not position.damaged:
-            char = position.candidates[0]
-            traditional += char in model.traditional_only
-            simplified += char in model.simplified_only
+    for char in undamaged:
+        traditional += char in model.traditional_only
+        simplified += char in model.simplified_only
     if traditional > 2 * simplified:
         return model.simplified_only
     if simplified > 2 * traditional:
@@ -276,13 +276,31 @@ def _most_frequent(position: Position) -> str:
     return max(position.candidates, key=lambda char: _SYMBOL_FREQUENCY.get(char, 0.0))
 
 
+def _positions(segment: Segment) -> list[Position]:
+    positions: list[Position] = []
+    for run, analysis in segment.runs or ():
+        if analysis is not None and run_has_mojibake(analysis):
+            positions.extend(analysis.positions)
+        else:
+            positions.extend(Position(char, (char,)) for char in run)
+    return positions
+
+
 class _LineDecoder:
     """Decodes the lines of one text; the word model loads for the first line that needs it."""
 
-    def __init__(self, positions: list[Position]) -> None:
-        self.positions = positions
+    def __init__(self, segments: list[Segment], lines: list[list[Position]]) -> None:
+        self.segments = segments
+        self.lines = lines
         self._model: LanguageModel | None = None
         self._foreign: frozenset[str] = frozenset()
+
+    def _undamaged(self) -> Iterator[str]:
+        for segment in self.segments:
+            if segment.runs is None:
+                yield from segment.text
+        for line in self.lines:
+            yield from (position.candidates[0] for position in line if not position.damaged)
 
     def decode(self, line: list[Position]) -> str:
         if not any(position.damaged for position in line):
@@ -292,7 +310,7 @@ class _LineDecoder:
         else:
             if self._model is None:
                 self._model = language_model()
-                self._foreign = _foreign_script(self.positions, self._model)
+                self._foreign = _foreign_script(self._undamaged(), self._model)
             chosen = list(_decode_line(line, self._model, self._foreign))
         return "".join(
             char + " " if char in position.spaced else char
@@ -303,25 +321,13 @@ class _LineDecoder:
 def repair_dropped_byte_mojibake(text: str, breaks: str = LINE_BREAKS) -> str:
     """Decode the mojibake runs of `text` as UTF-8 when it has dropped-byte damage, choosing
     each truncated character by context. Lines (and, for HTML, text between tags: `breaks`)
-    are decoded one by one."""
-    runs = analyse(text, breaks)
-    if not is_damaged(runs):
+    are decoded one by one; a line without a trace of mojibake is not looked at."""
+    segments = analyse(text, breaks)
+    if not is_damaged(segments):
         return text
-    positions: list[Position] = []
-    for run, analysis in runs:
-        if analysis is not None and run_has_mojibake(analysis):
-            positions.extend(analysis.positions)
-        else:
-            positions.extend(Position(char, (char,)) for char in run)
-    decoder = _LineDecoder(positions)
-    pieces: list[str] = []
-    line: list[Position] = []
-    for position in positions:
-        if position.original in breaks:
-            pieces.append(decoder.decode(line))
-            pieces.append(position.original)
-            line = []
-        else:
-            line.append(position)
-    pieces.append(decoder.decode(line))
-    return "".join(pieces)
+    lines = {number: _positions(segment) for number, segment in enumerate(segments) if segment.runs}
+    decoder = _LineDecoder(segments, list(lines.values()))
+    return "".join(
+        decoder.decode(lines[number]) if number in lines else segment.text
+        for number, segment in enumerate(segments)
+    )
