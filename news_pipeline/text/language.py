@@ -3,8 +3,9 @@
 Language comes from lingua over a sample of the text, restricted to the languages the sources
 publish in; a text too short to tell takes its source's declared language. A first pass spares
 lingua (whose models for the Latin-script languages take about a second to load in every
-worker process) the texts whose words are plainly English, German, French or Spanish: most of
-their words are function words of that language (data/language_markers.yaml). Script counts
+worker process) the plain cases: Han characters without kana or hangul are Chinese, and a
+Latin-script text most of whose words are function words of English, German, French or
+Spanish (data/language_markers.yaml) is that language. Script counts
 the Han characters that exist in only one of the two scripts (by OpenCC's tables).
 """
 
@@ -33,6 +34,8 @@ _LATIN_WORD = re.compile(r"[a-z\u00df-\u024f]+")
 # MIN_MARKED_WORDS words, when one language's markers make MIN_MARKER_SHARE of the words and
 # outnumber every other language's MARKER_LEAD times over.
 MIN_LATIN_SHARE = 0.95
+MIN_HAN_SHARE = 0.7
+_KANA_OR_HANGUL = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uac00-\ud7af\u1100-\u11ff]")
 MIN_MARKED_WORDS = 20
 MIN_MARKER_SHARE = 0.15
 MARKER_LEAD = 4
@@ -48,7 +51,12 @@ def _markers() -> dict[str, str]:
 
 
 def _plain_language(sample: str, letters: int) -> str | None:
-    """The language of a Latin-script text whose function words leave no doubt, else None."""
+    """Chinese for text written in Han characters alone (no kana, no hangul), or the language
+    of a Latin-script text whose function words leave no doubt; else None."""
+    if len(HAN_RE.findall(sample)) >= MIN_HAN_SHARE * letters and not _KANA_OR_HANGUL.search(
+        sample
+    ):
+        return "zh"
     if len(_LATIN_LETTER.findall(sample)) < MIN_LATIN_SHARE * letters:
         return None
     words = _LATIN_WORD.findall(sample.lower())
