@@ -5,13 +5,20 @@ survives trafilatura inside the article and in feed summaries. Rules are regular
 in four kinds: `strip` removes a match from a line, `drop_line` removes the line, `cut_from`
 removes the line and everything after it, `title_suffix` trims a title's end. Generic rules
 apply everywhere; a site's rules add to them for its source name or host (subdomains match).
+
+Patterns are written once, in Simplified Chinese: each line is also matched in a Simplified
+view of itself (Traditional characters mapped one to one through OpenCC's character table),
+so 責任編輯 meets the rule for 责任编辑. A pattern written in Traditional still matches the line
+as it is.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -136,16 +143,67 @@ def load_boilerplate_rules(extra_path: Path | None = None) -> BoilerplateRules:
     return BoilerplateRules(generic=generic, sites=sites)
 
 
+@functools.cache
+def _to_simplified_table() -> tuple[dict[int, str], re.Pattern[str]]:
+    """Traditional character -> Simplified character, one to one (OpenCC's first choice), and
+    the code-point range they lie in (a line without a character in it needs no view)."""
+    text = (resources.files("opencc") / "dictionary" / "TSCharacters.txt").read_text("utf-8")
+    table: dict[int, str] = {}
+    for line in text.splitlines():
+        key, _, values = line.partition("\t")
+        choices = values.split()
+        if len(key) == 1 and choices and len(choices[0]) == 1 and choices[0] != key:
+            table[ord(key)] = choices[0]
+    span = re.compile(f"[{chr(min(table))}-{chr(max(table))}]")
+    return table, span
+
+
+def simplified_view(line: str) -> str:
+    """`line` with its Traditional characters in Simplified form, character for character."""
+    if line.isascii():
+        return line
+    table, span = _to_simplified_table()
+    return line.translate(table) if span.search(line) else line
+
+
+def _search(pattern: re.Pattern[str], line: str, view: str) -> bool:
+    return pattern.search(view) is not None or (view != line and pattern.search(line) is not None)
+
+
+def _strip(pattern: re.Pattern[str], line: str, view: str) -> tuple[str, str]:
+    """Remove the pattern's matches (found in the view, else in the line) from both."""
+    where = view if pattern.search(view) else line if view != line and pattern.search(line) else ""
+    if not where:
+        return line, view
+    kept: list[tuple[int, int]] = []
+    previous = 0
+    for match in pattern.finditer(where):
+        kept.append((previous, match.start()))
+        previous = match.end()
+    kept.append((previous, len(line)))
+    return (
+        "".join(line[start:end] for start, end in kept),
+        "".join(view[start:end] for start, end in kept),
+    )
+
+
+def _trim(line: str, view: str) -> tuple[str, str]:
+    stripped = line.strip(" \u3000")
+    start = len(line) - len(line.lstrip(" \u3000"))
+    return stripped, view[start : start + len(stripped)]
+
+
 def remove_boilerplate(text: str, rules: RuleSet) -> str:
     """Apply the rules line by line; lines emptied by `strip` disappear."""
     kept: list[str] = []
     for line in text.split("\n"):
-        if any(pattern.search(line) for pattern in rules.cut_from):
+        view = simplified_view(line)
+        if any(_search(pattern, line, view) for pattern in rules.cut_from):
             break
         for pattern in rules.strip:
-            line = pattern.sub("", line)
-        line = line.strip(" \u3000")
-        if not line or any(pattern.search(line) for pattern in rules.drop_line):
+            line, view = _strip(pattern, line, view)
+        line, view = _trim(line, view)
+        if not line or any(_search(pattern, line, view) for pattern in rules.drop_line):
             continue
         kept.append(line)
     return "\n".join(kept)

@@ -19,7 +19,9 @@ import trafilatura
 from htmldate import find_date
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
+from trafilatura.settings import DEFAULT_CONFIG, use_config
 
+from news_pipeline.cjk import CJK_LETTER_RANGES, character_class
 from news_pipeline.fetch.body_store import BodyMissingError, read_body
 from news_pipeline.schema import REASON_NO_TEXT, to_naive_utc
 from news_pipeline.text.boilerplate import (
@@ -32,7 +34,8 @@ from news_pipeline.text.boilerplate import (
 )
 from news_pipeline.text.decoding import decode_html
 from news_pipeline.text.language import detect_language, detect_script
-from news_pipeline.text.mojibake import repair_text
+from news_pipeline.text.mojibake import may_be_utf8_mojibake, repair_html, repair_text
+from news_pipeline.text.thin import latin_equivalent_size, load_thin_page_rules, thin_page_reason
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +46,17 @@ MIN_PAGE_TEXT_CHARS = 80
 MIN_TEXT_CHARS = 20
 HEAD_SCAN_CHARS = 65536
 PAGE_DATE_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+
+# trafilatura's length thresholds (a main text shorter than MIN_EXTRACTED_SIZE, 250, sends it
+# to its fallbacks, whose last resort joins a whole <article> into one line with its byline and
+# tags) count characters of alphabetic text. A Chinese, Japanese or Korean character carries
+# about as much as two and a half letters, so pages written in them get 100: a short news item
+# keeps its paragraphs. A page is taken to be written in them when its title and description
+# hold CJK_TITLE_MIN_LETTERS such letters, or its <html lang> says so.
+CJK_MIN_EXTRACTED_SIZE = 100
+CJK_TITLE_MIN_LETTERS = 4
+CJK_LANGUAGES = ("zh", "ja", "ko")
+_CJK_LETTER = re.compile(character_class(CJK_LETTER_RANGES))
 
 TEXT_SOURCE_PAGE = "page"
 TEXT_SOURCE_FEED = "feed"
@@ -83,10 +97,15 @@ def repair(text: str | None) -> tuple[str, bool]:
     return repair_text(text)
 
 
+def tidy_field(text: str, rules: RuleSet) -> str:
+    """Whitespace and boilerplate of a field already repaired."""
+    return normalise_whitespace(remove_boilerplate(normalise_whitespace(text), rules))
+
+
 def clean_field(text: str | None, rules: RuleSet) -> tuple[str, bool]:
     """Mojibake repair, whitespace, boilerplate, in that order (patterns match clean text)."""
     repaired, changed = repair(text)
-    return normalise_whitespace(remove_boilerplate(normalise_whitespace(repaired), rules)), changed
+    return tidy_field(repaired, rules), changed
 
 
 # ---- one page ---------------------------------------------------------------------------
@@ -109,6 +128,7 @@ class PageTask(NamedTuple):
 
 
 class PageResult(NamedTuple):
+    listed_title: str | None
     title: str | None
     author: str | None
     description: str | None
@@ -162,6 +182,24 @@ def _plausible_site_name(value: str | None) -> str | None:
     return name
 
 
+def _cjk_config() -> Any:
+    config = use_config()
+    config.set("DEFAULT", "MIN_EXTRACTED_SIZE", str(CJK_MIN_EXTRACTED_SIZE))
+    return config
+
+
+_CJK_CONFIG = _cjk_config()
+
+
+def written_in_cjk(tree: Any, title: str | None, description: str | None) -> bool:
+    """Whether the page's title and description, or else its declared language, are CJK."""
+    heading = f"{title or ''} {description or ''}"
+    if len(_CJK_LETTER.findall(heading)) >= CJK_TITLE_MIN_LETTERS:
+        return True
+    language = str(tree.get("lang") or "").strip().lower()
+    return language.split("-")[0] in CJK_LANGUAGES
+
+
 def _extract_document(html: str, url: str | None, wants_date: bool) -> dict[str, Any]:
     """Main text and the metadata we use, from one parse of the page.
 
@@ -188,6 +226,7 @@ def _extract_document(html: str, url: str | None, wants_date: bool) -> dict[str,
         include_comments=False,
         include_tables=True,
         deduplicate=False,
+        config=_CJK_CONFIG if written_in_cjk(tree, title, metadata.description) else DEFAULT_CONFIG,
     )
     text = getattr(document, "text", None) if document is not None else None
     page_date = None
@@ -204,6 +243,7 @@ def _extract_document(html: str, url: str | None, wants_date: bool) -> dict[str,
         "author": metadata.author,
         "sitename": _plausible_site_name(metadata.sitename),
         "description": metadata.description,
+        "pagetype": metadata.pagetype,
         "date": page_date,
         "text": text,
     }
@@ -217,47 +257,84 @@ def _drop_title_line(text: str, title: str) -> str:
     return text
 
 
+class _Page(NamedTuple):
+    html: str
+    metadata: dict[str, Any]
+    canonical: str | None
+    problem: str | None
+    repaired: bool
+
+
+_TRACED_FIELDS = ("title", "description", "text", "author", "sitename")
+
+
+def _read_page(task: PageTask, base_url: str | None) -> _Page:
+    """Decode the stored body and extract it. A page whose fields show a trace of mojibake is
+    repaired as a whole, while U+00A0 still stands where byte 0xA0 was (extraction turns it
+    into a space), and extracted again: only damaged pages pay for the repair."""
+    if not task.body_path:
+        return _Page("", {}, None, "no page body", False)
+    try:
+        html, _codec = decode_html(read_body(task.body_path), task.declared_charset)
+        metadata = _extract_document(html, base_url, task.wants_page_date)
+        repaired = False
+        if any(may_be_utf8_mojibake(metadata.get(name) or "") for name in _TRACED_FIELDS):
+            html, repaired = repair_html(html)
+            if repaired:
+                metadata = _extract_document(html, base_url, task.wants_page_date)
+        canonical = canonical_link(html, base_url)
+    except BodyMissingError as error:
+        problem = str(error)
+    except Exception as error:  # a broken page must not break the partition
+        problem = f"extraction failed: {type(error).__name__}: {error}"
+    else:
+        return _Page(html, metadata, canonical, None, repaired)
+    logger.warning("%s %s: %s", task.source, task.url, problem)
+    return _Page("", {}, None, problem, False)
+
+
 def process_page(task: PageTask, rules: BoilerplateRules) -> PageResult:
-    """Decode, extract, repair and clean one page; fall back to the feed summary."""
+    """Decode, extract, repair and clean one page; fall back to the feed summary; exclude it
+    as no_text when neither has text or when the page is thin (thin.py)."""
     base_url = task.final_url or task.url
     site_rules = rules.for_source(task.source, base_url)
-    metadata: dict[str, Any] = {}
-    page_problem: str | None = None
-    canonical: str | None = None
-    if task.body_path:
-        try:
-            html, _codec = decode_html(read_body(task.body_path), task.declared_charset)
-            canonical = canonical_link(html, base_url)
-            metadata = _extract_document(html, base_url, task.wants_page_date)
-        except BodyMissingError as error:
-            page_problem = str(error)
-            logger.warning("%s %s: %s", task.source, task.url, page_problem)
-        except Exception as error:  # a broken page must not break the partition
-            page_problem = f"extraction failed: {type(error).__name__}: {error}"
-            logger.warning("%s %s: %s", task.source, task.url, page_problem)
-    else:
-        page_problem = "no page body"
+    page = _read_page(task, base_url)
+    metadata = page.metadata
+    repaired_any = page.repaired
 
-    repaired_any = False
+    listed_title, changed = repair(task.listed_title)
+    repaired_any |= changed
     site_name, changed = clean_field(metadata.get("sitename"), site_rules)
     repaired_any |= changed
     raw_title, changed = clean_field(metadata.get("title"), site_rules)
     repaired_any |= changed
     title = trim_title(raw_title, site_name_variants(task.source, base_url, site_name), site_rules)
     if not title:
-        listed, changed = clean_field(task.listed_title, site_rules)
-        repaired_any |= changed
+        listed = tidy_field(listed_title, site_rules)
         title = trim_title(listed, site_name_variants(task.source, base_url, site_name), site_rules)
     description, changed = clean_field(metadata.get("description"), site_rules)
     repaired_any |= changed
-    page_text, changed = clean_field(metadata.get("text"), site_rules)
+    raw_text, changed = repair(metadata.get("text"))
     repaired_any |= changed
-    page_text = _drop_title_line(page_text, title)
+    page_text = _drop_title_line(tidy_field(raw_text, site_rules), title)
     feed_text, feed_changed = clean_field(html_fragment_to_text(task.listed_summary), site_rules)
 
     text: str | None = None
     text_source: str | None = None
-    if len(page_text) >= MIN_PAGE_TEXT_CHARS:
+    thin = (
+        thin_page_reason(page.html, title, raw_text, page_text, metadata.get("pagetype"))
+        if page_text
+        else None
+    )
+    if thin is not None:
+        if (
+            latin_equivalent_size(feed_text)
+            > len(page_text) + load_thin_page_rules().max_paywall_prose
+        ):
+            text, text_source = feed_text, TEXT_SOURCE_FEED
+            repaired_any |= feed_changed
+            thin = None
+    elif len(page_text) >= MIN_PAGE_TEXT_CHARS:
         text, text_source = page_text, TEXT_SOURCE_PAGE
     elif len(feed_text) >= MIN_TEXT_CHARS and len(feed_text) > len(page_text):
         text, text_source = feed_text, TEXT_SOURCE_FEED
@@ -269,8 +346,8 @@ def process_page(task: PageTask, rules: BoilerplateRules) -> PageResult:
     language = script = None
     if text is None:
         excluded_reason = REASON_NO_TEXT
-        detail = f"page text {len(page_text)} chars, feed summary {len(feed_text)} chars"
-        excluded_detail = f"{detail} ({page_problem})" if page_problem else detail
+        detail = thin or f"page text {len(page_text)} chars, feed summary {len(feed_text)} chars"
+        excluded_detail = f"{detail} ({page.problem})" if page.problem else detail
     else:
         language = detect_language(text, task.source_language)
         script = detect_script(text) if language == "zh" else None
@@ -278,11 +355,12 @@ def process_page(task: PageTask, rules: BoilerplateRules) -> PageResult:
     author, changed = clean_field(metadata.get("author"), site_rules)
     repaired_any |= changed
     return PageResult(
+        listed_title=listed_title or task.listed_title,
         title=title or None,
         author=author or None,
         description=description or None,
         site_name=site_name or None,
-        page_canonical_url=canonical,
+        page_canonical_url=page.canonical,
         page_published_at=_page_date(metadata.get("date")),
         text=text,
         text_source=text_source,

@@ -155,6 +155,7 @@ def _failure_detail(row: Mapping[str, Any]) -> str:
 _IS_PAGE = pl.col("status").eq_missing(STATUS_OK) & pl.col("record_kind").ne_missing(RECORD_FEED)
 
 _RESULT_COLUMNS = (
+    "listed_title",
     "title",
     "author",
     "description",
@@ -207,6 +208,7 @@ def _clean_batch(raw: pl.DataFrame, bodies: BodyStore, runner: PageRunner) -> pl
         entry["article_id"] = article_id(row["source"], row["url"] or row["feed_url"])
         entry["mojibake_repaired"] = False
         entry["page_published_at"] = None
+        entry["listed_title"] = row["listed_title"]  # a page's worker repairs it
         if row["status"] == STATUS_OUT_OF_WINDOW:
             entry["excluded_reason"] = REASON_OUT_OF_WINDOW
             entry["excluded_detail"] = row["error"] or "published outside the partition's window"
@@ -251,7 +253,7 @@ def _clean_batch(raw: pl.DataFrame, bodies: BodyStore, runner: PageRunner) -> pl
             "page_published_at": pl.Datetime("us"),
         },
     )
-    combined = pl.concat([raw, computed], how="horizontal")
+    combined = pl.concat([raw.drop("listed_title"), computed], how="horizontal")
     use_page_date = pl.col("published_at").is_null() & pl.col("page_published_at").is_not_null()
     return combined.with_columns(
         published_at_source=pl.when(use_page_date)

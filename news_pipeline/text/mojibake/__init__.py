@@ -7,10 +7,23 @@ continuation bytes, so each damaged character is a lead byte with too few contin
 ftfy cannot restore missing bytes; `detection` enumerates the characters each damaged one can
 have been, and `repair` lets a word-segmentation language model of Chinese (`word_model`)
 choose among them, jointly over a whole line (Viterbi over words, their parts of speech and
-open brackets). The model loads on the first damaged text, not on import.
+open brackets). `fixing` is what the text stage calls: a field, or a whole page before
+extraction, each behind a one-search test, so clean text costs almost nothing; the model
+loads on the first damaged line that needs it, not on import.
 """
 
-from news_pipeline.text.mojibake.detection import looks_like_dropped_byte_mojibake
-from news_pipeline.text.mojibake.repair import repair_dropped_byte_mojibake, repair_text
+from news_pipeline.text.mojibake.detection import (
+    looks_like_dropped_byte_mojibake,
+    may_be_utf8_mojibake,
+)
+from news_pipeline.text.mojibake.fixing import ftfy_may_change, repair_html, repair_text
+from news_pipeline.text.mojibake.repair import repair_dropped_byte_mojibake
 
-__all__ = ["looks_like_dropped_byte_mojibake", "repair_dropped_byte_mojibake", "repair_text"]
+__all__ = [
+    "ftfy_may_change",
+    "looks_like_dropped_byte_mojibake",
+    "may_be_utf8_mojibake",
+    "repair_dropped_byte_mojibake",
+    "repair_html",
+    "repair_text",
+]

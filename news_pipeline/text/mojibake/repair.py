@@ -8,16 +8,16 @@ line. Lines without damage, and text outside the damaged runs, pass through as t
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-import ftfy
-
 from news_pipeline.text.mojibake.detection import (
+    LINE_BREAKS,
     Position,
-    analyse_run,
-    looks_like_dropped_byte_mojibake,
-    run_is_damaged,
-    split_runs,
+    Segment,
+    analyse,
+    is_damaged,
+    run_has_mojibake,
 )
 from news_pipeline.text.mojibake.word_model import (
     CLAUSE_START,
@@ -56,6 +56,9 @@ _FRAMED_LOCALIZER_BONUS = 1.5
 _UNFRAMED_LOCALIZER_COST = 1.0
 
 _HAND_SET = hand_set_knowledge()
+_SYMBOL_FREQUENCY: dict[str, float] = {
+    char: float(frequency) for char, frequency in _HAND_SET["symbol_frequencies"].items()
+}
 # Kept as strings, as the search tests them: the empty string (a line's start or end, a
 # clause start) is in each.
 _SEPARATORS: str = _HAND_SET["separators"]
@@ -244,14 +247,12 @@ def _decode_line(
     return "".join(reversed(pieces))
 
 
-def _foreign_script(positions: list[Position], model: LanguageModel) -> frozenset[str]:
+def _foreign_script(undamaged: Iterable[str], model: LanguageModel) -> frozenset[str]:
     """Characters of the script the text does not use, judged from its undamaged characters."""
     traditional = simplified = 0
-    for position in positions:
-        if not position.damaged:
-            char = position.candidates[0]
-            traditional += char in model.traditional_only
-            simplified += char in model.simplified_only
+    for char in undamaged:
+        traditional += char in model.traditional_only
+        simplified += char in model.simplified_only
     if traditional > 2 * simplified:
         return model.simplified_only
     if simplified > 2 * traditional:
@@ -259,41 +260,74 @@ def _foreign_script(positions: list[Position], model: LanguageModel) -> frozense
     return frozenset()
 
 
-def repair_dropped_byte_mojibake(text: str) -> str:
-    """Decode the damaged runs of `text` as UTF-8, choosing each truncated character by context."""
+def _needs_word_model(line: list[Position]) -> bool:
+    """Only a damaged character that may be three or four bytes long (Han, kana, emoji,
+    full-width punctuation) needs the word model: two-byte ones are Latin, Greek or Cyrillic
+    letters and symbols, which a Chinese word model cannot tell apart."""
+    return any(
+        position.damaged and any(ord(char) >= 0x800 for char in position.candidates)
+        for position in line
+    )
+
+
+def _most_frequent(position: Position) -> str:
+    if not position.damaged:
+        return position.candidates[0]
+    return max(position.candidates, key=lambda char: _SYMBOL_FREQUENCY.get(char, 0.0))
+
+
+def _positions(segment: Segment) -> list[Position]:
     positions: list[Position] = []
-    for mappable, run in split_runs(text):
-        analysis = analyse_run(run) if mappable else None
-        if analysis is not None and run_is_damaged(analysis):
+    for run, analysis in segment.runs or ():
+        if analysis is not None and run_has_mojibake(analysis):
             positions.extend(analysis.positions)
         else:
             positions.extend(Position(char, (char,)) for char in run)
-    if not any(position.damaged for position in positions):
-        return text
-    model = language_model()
-    foreign_script = _foreign_script(positions, model)
-    lines: list[str] = []
-    line: list[Position] = []
-    for position in positions:
-        if position.original == "\n":
-            lines.append(_decode_line(line, model, foreign_script))
-            line = []
+    return positions
+
+
+class _LineDecoder:
+    """Decodes the lines of one text; the word model loads for the first line that needs it."""
+
+    def __init__(self, segments: list[Segment], lines: list[list[Position]]) -> None:
+        self.segments = segments
+        self.lines = lines
+        self._model: LanguageModel | None = None
+        self._foreign: frozenset[str] = frozenset()
+
+    def _undamaged(self) -> Iterator[str]:
+        for segment in self.segments:
+            if segment.runs is None:
+                yield from segment.text
+        for line in self.lines:
+            yield from (position.candidates[0] for position in line if not position.damaged)
+
+    def decode(self, line: list[Position]) -> str:
+        if not any(position.damaged for position in line):
+            chosen = [position.candidates[0] for position in line]
+        elif not _needs_word_model(line):
+            chosen = [_most_frequent(position) for position in line]
         else:
-            line.append(position)
-    lines.append(_decode_line(line, model, foreign_script))
-    return "\n".join(lines)
+            if self._model is None:
+                self._model = language_model()
+                self._foreign = _foreign_script(self._undamaged(), self._model)
+            chosen = list(_decode_line(line, self._model, self._foreign))
+        return "".join(
+            char + " " if char in position.spaced else char
+            for char, position in zip(chosen, line, strict=True)
+        )
 
 
-def repair_text(text: str) -> tuple[str, bool]:
-    """ftfy's fixes plus the dropped-byte repair; returns (text, whether anything changed).
-
-    The dropped-byte repair runs on the text as received, before ftfy: ftfy decodes the intact
-    parts of such text and straightens the curly quotes among the mojibake bytes, which loses
-    the bytes the repair needs. ftfy keeps full-width characters and curly quotes (its
-    defaults would turn Chinese punctuation into ASCII).
-    """
-    repaired = text
-    if looks_like_dropped_byte_mojibake(repaired):
-        repaired = repair_dropped_byte_mojibake(repaired)
-    repaired = ftfy.fix_text(repaired, fix_character_width=False, uncurl_quotes=False)
-    return repaired, repaired != text
+def repair_dropped_byte_mojibake(text: str, breaks: str = LINE_BREAKS) -> str:
+    """Decode the mojibake runs of `text` as UTF-8 when it has dropped-byte damage, choosing
+    each truncated character by context. Lines (and, for HTML, text between tags: `breaks`)
+    are decoded one by one; a line without a trace of mojibake is not looked at."""
+    segments = analyse(text, breaks)
+    if not is_damaged(segments):
+        return text
+    lines = {number: _positions(segment) for number, segment in enumerate(segments) if segment.runs}
+    decoder = _LineDecoder(segments, list(lines.values()))
+    return "".join(
+        decoder.decode(lines[number]) if number in lines else segment.text
+        for number, segment in enumerate(segments)
+    )
