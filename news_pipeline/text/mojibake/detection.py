@@ -10,9 +10,13 @@ into a plain space or strip at a line's end. The walk therefore takes a space in
 sequence (a continuation byte follows it) as that byte, and lets a truncated sequence before a
 space or at a line's end also be completed by 0xA0 (the space is then its byte, not a space).
 
-`may_be_utf8_mojibake` is the cheap test that runs first: one regular-expression search for a
-lead character followed by a continuation character, which every damaged text of two or more
-multi-byte characters contains and ordinary text almost never does.
+`may_be_utf8_mojibake` is the cheap test that runs first: one regular-expression search for
+the lead character of a three- or four-byte sequence followed by a continuation character.
+Damage needs such a pair (a truncated sequence that kept a continuation byte), so a text
+without one is never analysed; only the lines (text nodes, in HTML) that hold one are.
+Evidence of damage is counted on what cannot be Latin text: whole sequences read without a
+space standing in, and truncated ones that kept a continuation byte; a sequence cut short by a
+letter of another code page ("â€ś", UTF-8 read as cp1250) makes its run invalid.
 """
 
 from __future__ import annotations
