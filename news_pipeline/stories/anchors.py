@@ -34,12 +34,16 @@ _LATIN_TOKEN_PATTERN = (
     r"|[a-z]+(?:[0-9]|[-.][0-9])[A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*"
 )
 # a number, then an optional unit; (?-u:\b) lets "397B参数" end the unit at the CJK character
-# and keeps the digits of a name ("Quirapra7b") from being read as a number
+# and keeps the digits of a name ("Quirapra7b") from being read as a number. Durations
+# (2分钟 = 2 minutes = 120 s) are facts a development brings: "wait times cut to 2 minutes".
 _NUMBER_PATTERN = (
-    r"(?-u:\b)\d+(?:[.,]\d+)*\s?(?:%|万亿|亿|万|千|百|"
-    r"(?i:trillion|billion|million|thousand|bn|[kmbt])(?-u:\b))?"
+    r"(?-u:\b)\d+(?:[.,]\d+)*\s?(?:%|万亿|亿|万|千|百|分钟|分鐘|小时|小時|秒|"
+    r"(?i:trillion|billion|million|thousand|bn|minutes?|hours?|seconds?|[kmbt])(?-u:\b))?"
 )
-_UNIT_PATTERN = r"(%|万亿|亿|万|千|百|trillion|billion|million|thousand|bn|[kmbt])$"
+_UNIT_PATTERN = (
+    r"(%|万亿|亿|万|千|百|分钟|分鐘|小时|小時|秒|trillion|billion|million|thousand|bn|minute|hour|second"
+    r"|[kmbt])s?$"
+)
 # a headline word with one capital and no digit: a name in running text, any word in a
 # Title Case headline
 _TITLE_CASE_WORD_PATTERN = r"^[A-Z][a-z]+(?:['’]s)?[,:;!?]*$"
@@ -47,6 +51,14 @@ _TITLE_CASE_MIN_WORDS = 3
 _TITLE_CASE_SHARE = 0.75  # capitalised share of a headline's words of 4+ letters
 _LATIN_WORD_PATTERN = r"[a-z][a-z0-9]+"
 _UNIT_SCALE = {
+    "分钟": 60.0,
+    "分鐘": 60.0,
+    "小时": 3600.0,
+    "小時": 3600.0,
+    "秒": 1.0,
+    "minute": 60.0,
+    "hour": 3600.0,
+    "second": 1.0,
     "万亿": 1e12,
     "亿": 1e8,
     "万": 1e4,

@@ -117,6 +117,21 @@ def test_digits_inside_a_name_are_not_a_number() -> None:
     assert {anchor for anchor in anchors if anchor.startswith("a:n:")} == {"a:n:397e9"}
 
 
+def test_a_duration_is_one_fact_in_every_language_and_script() -> None:
+    """A development often brings only a duration ("wait times cut to 2 minutes"); small bare
+    numbers are dropped, so the unit is what makes it a fact."""
+    numbers = [
+        {a for a in anchors_of(title, lead) if a.startswith("a:n:")}
+        for title, lead in [
+            ("Vexor cuts peak queue to 2 minutes", "Added capacity helps."),
+            ("Vexor高峰排队时间降至2分钟内", "新增算力上线。"),
+            ("Vexor高峰排隊時間降至2分鐘內", "新增算力上線。"),
+        ]
+    ]
+    assert numbers[0] == numbers[1] == numbers[2] == {"a:n:120e0"}
+    assert {a for a in anchors_of("Vexor adds 2 partners", "") if a.startswith("a:n:")} == set()
+
+
 def test_one_chinese_product_name_is_one_anchor() -> None:
     anchors = anchors_of("通义千问上线新功能", "")
     assert {anchor for anchor in anchors if anchor.startswith("a:e:")} == {"a:e:qwen"}
