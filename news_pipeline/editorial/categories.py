@@ -1,49 +1,66 @@
 """A story's category with its evidence, and its AI relevance, from its title and body text.
 
-Category. Every keyword of a category found in the lead title scores 3 and an entity of the
-category (a product, lab or model name: its prior) 2. In the body (lead text, first 1,500
-characters, plus the other members' titles) a keyword scores 1 + 0.5·ln(occurrences) and an
-entity not in the title 1; the body sum b counts as 3·(1 − e^(−b/3)), so a background paragraph
-never outweighs one title keyword. Strong keywords (a genre such as 论文/opinion, a legal or
-financial event such as 起诉/sues, 融资/raises) count double. Where terms overlap the longer one
-wins. The highest total wins; ties go to the larger title score, then more distinct terms, then
-the earlier category in the file; below `min_category_score` (1.5) the story is `other`. The
-matched terms are kept in `category_evidence`.
+What happened decides before who it happened to. Texts are first read as Simplified Chinese
+(`chinese.py`), non-AI senses are blanked out (fashion model, travel agent), and organisation
+suffixes that are also topic words are blanked inside recognised names ("Halyard Research",
+"…研究院" name an organisation, not a research story: `names.py`). Then, per category:
 
-AI relevance. Each distinct AI term or entity counts 2 in the title and 1 + 0.25·(extra
-occurrences, up to 4) in the body; relevance = raw / (raw + 2). The default threshold 0.3 keeps
-a story that names AI once (dropping a real AI story costs more than keeping a marginal one);
-stories below `ai_relevance_threshold` are `off_topic` (tier null).
+- an event term (`events`: 起诉/sues, 罚款/fined, 融资/raises, 论文/paper, "评论：") scores 6 in
+  the lead title, a keyword 3, a hint (`hints`: 视频, app) 1.5; a known entity is a prior
+  worth 1 in the title;
+- in the body (lead text, first 1,500 characters, plus the other members' titles) an event
+  scores 2·(1 + 0.5·ln n), a keyword 1 + 0.5·ln n, a hint half that for n occurrences, an
+  entity 0.5; the body
+  sum b counts as 3·(1 − e^(−b/3)), so a background paragraph never outweighs the title;
+- a release in the title (发布, releases: the `release` importance signal) adds 2 to the
+  category of what it released, the head noun of the phrase after the verb (events.py); when
+  no term names it, to every category of things (`subject: true`) with evidence of 1 or more;
+- `other`'s own terms (education, hospital, competition) count half: it is the category of AI
+  stories that fit no other.
+
+The highest total wins; ties go to the larger title score, then more distinct terms, then the
+earlier category in the file. A story is `other` only when no category reaches
+`min_category_score`. `category_evidence` lists the deciding phrases, strongest first, each as
+"<where> <kind>: <phrase>" (e.g. "title event: 起诉").
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from news_pipeline.editorial.chinese import to_simplified
+from news_pipeline.editorial.events import released_categories, split_background
+from news_pipeline.editorial.names import ORG, RecognisedName, mask_org_suffixes, recognise_names
+from news_pipeline.editorial.relevance import ai_relevance_score
 from news_pipeline.editorial.settings import CategorizeSettings
-from news_pipeline.editorial.taxonomy import OTHER_CATEGORY, Taxonomy, TaxonomyMatcher
+from news_pipeline.editorial.taxonomy import (
+    EVENT_FACTOR,
+    OTHER_CATEGORY,
+    Taxonomy,
+    TaxonomyMatcher,
+)
 
 __all__ = [
     "BODY_CHARS_FOR_MATCHING",
     "StoryClassification",
-    "ai_relevance_score",
     "classify_story",
 ]
 
-# Body evidence saturates towards this score: a background paragraph full of one topic's
-# vocabulary must not outweigh what the title says the story is about.
 BODY_SATURATION = 3.0
 BODY_CHARS_FOR_MATCHING = 1500
+MAX_EVIDENCE = 6
 
-_TITLE_KEYWORD_SCORE = 3.0
-_BODY_KEYWORD_SCORE = 1.0
-_TITLE_ENTITY_SCORE = 2.0
-_BODY_ENTITY_SCORE = 1.0
-_TITLE_AI_SCORE = 2.0
-_BODY_AI_SCORE = 1.0
-_RELEVANCE_HALF_POINT = 2.0
+_TITLE_KEYWORD = 3.0
+_BODY_KEYWORD = 1.0
+_TITLE_ENTITY = 1.0
+_BODY_ENTITY = 0.5
+_RELEASE_BONUS = 2.0
+# a category of things needs this much evidence to take a release whose object is unnamed
+_RELEASE_EVIDENCE = 1.0
+_OTHER_FACTOR = 0.5
 
 
 @dataclass(frozen=True)
@@ -53,60 +70,117 @@ class StoryClassification:
     ai_relevance: float
     off_topic: bool
     category_scores: dict[str, float] = field(default_factory=dict)
+    # organisations and products recognised in the title (importance counts a named actor)
+    title_names: tuple[RecognisedName, ...] = ()
+
+
+@dataclass
+class _Evidence:
+    """One matched term's contribution to one category."""
+
+    score: float
+    phrase: str
+    where: str
+    kind: str
 
 
 def _body_weight(occurrences: int) -> float:
     return 1.0 + 0.5 * math.log(occurrences) if occurrences > 0 else 0.0
 
 
+def _kind(is_entity: bool, weight: float) -> str:
+    if is_entity:
+        return "name"
+    return "event" if weight >= EVENT_FACTOR else "topic"
+
+
 def _score_categories(
     matcher: TaxonomyMatcher, title: str, body: str
-) -> tuple[dict[str, float], dict[str, float], dict[str, list[tuple[float, str]]]]:
-    """Per category: title evidence plus saturated body evidence, the title part, the terms."""
-    title_scores = {category_id: 0.0 for category_id in matcher.category_ids}
+) -> tuple[dict[str, float], dict[str, float], dict[str, list[_Evidence]]]:
+    """Per category: the total (module docstring), its title part, and the evidence."""
+    title_scores = dict.fromkeys(matcher.category_ids, 0.0)
     body_scores = dict(title_scores)
-    evidence: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    evidence: dict[str, list[_Evidence]] = defaultdict(list)
     title_counts = matcher.categories.count(title)
     body_counts = matcher.categories.count(body)
     for info in set(title_counts) | set(body_counts):
         in_title = info in title_counts
-        if info.is_entity:
-            title_part = _TITLE_ENTITY_SCORE if in_title else 0.0
-            body_part = 0.0 if in_title else _BODY_ENTITY_SCORE
-        else:
-            title_part = _TITLE_KEYWORD_SCORE if in_title else 0.0
-            body_part = _BODY_KEYWORD_SCORE * _body_weight(body_counts.get(info, 0))
         for category_id, weight in info.owners:
-            title_scores[category_id] += weight * title_part
-            body_scores[category_id] += weight * body_part
-            evidence[category_id].append((weight * (title_part + body_part), info.term))
+            factor = _OTHER_FACTOR if category_id == OTHER_CATEGORY else 1.0
+            if info.is_entity:
+                title_part = _TITLE_ENTITY if in_title else 0.0
+                body_part = 0.0 if in_title else _BODY_ENTITY
+            else:
+                title_part = _TITLE_KEYWORD * weight if in_title else 0.0
+                body_part = _BODY_KEYWORD * weight * _body_weight(body_counts.get(info, 0))
+            title_scores[category_id] += factor * title_part
+            body_scores[category_id] += factor * body_part
+            evidence[category_id].append(
+                _Evidence(
+                    factor * (title_part + body_part),
+                    info.term,
+                    "title" if in_title else "body",
+                    _kind(info.is_entity, weight),
+                )
+            )
     totals = {
         category_id: title_scores[category_id]
         + BODY_SATURATION * (1.0 - math.exp(-body_scores[category_id] / BODY_SATURATION))
         for category_id in matcher.category_ids
     }
+    released = released_categories(matcher, title)
+    if released is None:  # a release of something no term names: any thing in evidence
+        released = frozenset(c for c in matcher.subject_ids if totals[c] >= _RELEASE_EVIDENCE)
+    for category_id in sorted(released):
+        totals[category_id] += _RELEASE_BONUS
+        title_scores[category_id] += _RELEASE_BONUS
+        evidence[category_id].append(_Evidence(_RELEASE_BONUS, "release", "title", "event"))
     return totals, title_scores, evidence
 
 
-def ai_relevance_score(matcher: TaxonomyMatcher, title: str, body: str) -> float:
-    """AI relevance from 0 to 1 (module docstring): AI terms and entities, title counting more."""
-    title_counts = matcher.relevance.count(title)
-    body_counts = matcher.relevance.count(body)
-    raw = _TITLE_AI_SCORE * len(title_counts)
-    for occurrences in body_counts.values():
-        raw += _BODY_AI_SCORE + 0.25 * min(occurrences - 1, 4)
-    return round(raw / (raw + _RELEVANCE_HALF_POINT), 4)
+def _suffixes_to_mask(matcher: TaxonomyMatcher, names: list[RecognisedName]) -> frozenset[str]:
+    """Organisation suffixes that are terms of a category of events (研究院, Research,
+    Ventures): inside a name they say what the organisation is, not what the story is. (A
+    suffix of a category of things, "… Robotics", stays: it says what the story is about.)"""
+    masked = set()
+    for name in names:
+        if name.kind == ORG:
+            info = matcher.categories.count(name.suffix)
+            if {owner for term in info for owner, _ in term.owners} - matcher.subject_ids:
+                masked.add(name.suffix)
+    return frozenset(masked)
+
+
+def _prepare(matcher: TaxonomyMatcher, text: str) -> tuple[str, list[RecognisedName]]:
+    """The text read as Simplified and without non-AI senses, and the names in it."""
+    text = matcher.without_other_senses(to_simplified(text))
+    return text, recognise_names(text)
 
 
 def classify_story(
-    title: str, body: str, taxonomy: Taxonomy, settings: CategorizeSettings | None = None
+    title: str,
+    body: str,
+    taxonomy: Taxonomy,
+    settings: CategorizeSettings | None = None,
+    other_titles: Sequence[str] = (),
 ) -> StoryClassification:
-    """Category, evidence and AI relevance of one story from its title and body text."""
+    """Category, evidence and AI relevance of one story: its lead's title and body text and
+    the titles of its other articles (which count as body)."""
     settings = settings or CategorizeSettings()
     matcher = taxonomy.matcher()
-    title = title or ""
-    body = (body or "")[:BODY_CHARS_FOR_MATCHING]
-    totals, title_scores, evidence = _score_categories(matcher, title, body)
+    title, title_names = _prepare(matcher, title or "")
+    parts = split_background(title)
+    body, body_names = _prepare(
+        matcher,
+        "\n".join([(body or "")[:BODY_CHARS_FOR_MATCHING], *other_titles, parts.background]),
+    )
+    relevance = ai_relevance_score(matcher, title, body, title_names, body_names)
+
+    totals, title_scores, evidence = _score_categories(
+        matcher,
+        mask_org_suffixes(parts.foreground, title_names, _suffixes_to_mask(matcher, title_names)),
+        mask_org_suffixes(body, body_names, _suffixes_to_mask(matcher, body_names)),
+    )
     order = {category_id: index for index, category_id in enumerate(matcher.category_ids)}
 
     def rank(category_id: str) -> tuple[float, float, int, int]:
@@ -120,12 +194,12 @@ def classify_story(
     best = max(matcher.category_ids, key=rank)
     if totals[best] < settings.min_category_score:
         best = OTHER_CATEGORY
-    terms = [term for _, term in sorted(evidence[best], key=lambda item: (-item[0], item[1]))]
-    relevance = ai_relevance_score(matcher, title, body)
+    ranked = sorted(evidence[best], key=lambda item: (-item.score, item.phrase))
     return StoryClassification(
         category=best,
-        evidence=terms[:8],
+        evidence=[f"{item.where} {item.kind}: {item.phrase}" for item in ranked[:MAX_EVIDENCE]],
         ai_relevance=relevance,
         off_topic=relevance < settings.ai_relevance_threshold,
         category_scores={key: round(value, 4) for key, value in totals.items()},
+        title_names=tuple(title_names),
     )
