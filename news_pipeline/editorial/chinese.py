@@ -53,7 +53,9 @@ def _tables() -> tuple[dict[int, str], dict[str, str], dict[str, tuple[int, ...]
     return translate, phrases, longest_first
 
 
-def _replace_phrases(text: str, phrases: dict[str, str], lengths: dict[str, tuple[int, ...]]) -> str:
+def _replace_phrases(
+    text: str, phrases: dict[str, str], lengths: dict[str, tuple[int, ...]]
+) -> str:
     """Left to right, the longest phrase of the tables at each position."""
     parts: list[str] = []
     position = 0
