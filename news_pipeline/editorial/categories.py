@@ -15,6 +15,8 @@ suffixes that are also topic words are blanked inside recognised names ("Halyard
 - a release in the title (发布, releases: the `release` importance signal) adds 2 to the
   category of what it released, the head noun of the phrase after the verb (events.py); when
   no term names it, to every category of things (`subject: true`) with evidence of 1 or more;
+- a genre label opening the title ("观点：", "Interview:") adds 6 more to its category: the
+  outlet's own word for the piece (events.py);
 - `other`'s own terms (education, hospital, competition) count half: it is the category of AI
   stories that fit no other.
 
@@ -31,8 +33,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from news_pipeline.editorial.chinese import to_simplified
-from news_pipeline.editorial.events import released_categories, split_background
+from news_pipeline.editorial.chinese import is_traditional, to_simplified
+from news_pipeline.editorial.events import genre_label, released_categories, split_background
 from news_pipeline.editorial.names import ORG, RecognisedName, mask_org_suffixes, recognise_names
 from news_pipeline.editorial.relevance import ai_relevance_score
 from news_pipeline.editorial.settings import CategorizeSettings
@@ -58,6 +60,7 @@ _BODY_KEYWORD = 1.0
 _TITLE_ENTITY = 1.0
 _BODY_ENTITY = 0.5
 _RELEASE_BONUS = 2.0
+_LABEL_BONUS = 6.0
 # a category of things needs this much evidence to take a release whose object is unnamed
 _RELEASE_EVIDENCE = 1.0
 _OTHER_FACTOR = 0.5
@@ -128,6 +131,10 @@ def _score_categories(
         + BODY_SATURATION * (1.0 - math.exp(-body_scores[category_id] / BODY_SATURATION))
         for category_id in matcher.category_ids
     }
+    for category_id in sorted(genre_label(matcher, title)):
+        totals[category_id] += _LABEL_BONUS
+        title_scores[category_id] += _LABEL_BONUS
+        evidence[category_id].append(_Evidence(_LABEL_BONUS, "genre label", "title", "event"))
     released = released_categories(matcher, title)
     if released is None:  # a release of something no term names: any thing in evidence
         released = frozenset(c for c in matcher.subject_ids if totals[c] >= _RELEASE_EVIDENCE)
@@ -151,9 +158,11 @@ def _suffixes_to_mask(matcher: TaxonomyMatcher, names: list[RecognisedName]) -> 
     return frozenset(masked)
 
 
-def _prepare(matcher: TaxonomyMatcher, text: str) -> tuple[str, list[RecognisedName]]:
+def _prepare(
+    matcher: TaxonomyMatcher, text: str, traditional: bool
+) -> tuple[str, list[RecognisedName]]:
     """The text read as Simplified and without non-AI senses, and the names in it."""
-    text = matcher.without_other_senses(to_simplified(text))
+    text = matcher.without_other_senses(to_simplified(text, traditional))
     return text, recognise_names(text)
 
 
@@ -168,12 +177,11 @@ def classify_story(
     the titles of its other articles (which count as body)."""
     settings = settings or CategorizeSettings()
     matcher = taxonomy.matcher()
-    title, title_names = _prepare(matcher, title or "")
+    body = "\n".join([(body or "")[:BODY_CHARS_FOR_MATCHING], *other_titles])
+    traditional = is_traditional(title or "") or is_traditional(body)
+    title, title_names = _prepare(matcher, title or "", traditional)
     parts = split_background(title)
-    body, body_names = _prepare(
-        matcher,
-        "\n".join([(body or "")[:BODY_CHARS_FOR_MATCHING], *other_titles, parts.background]),
-    )
+    body, body_names = _prepare(matcher, f"{body}\n{parts.background}", traditional)
     relevance = ai_relevance_score(matcher, title, body, title_names, body_names)
 
     totals, title_scores, evidence = _score_categories(

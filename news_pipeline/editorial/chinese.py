@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 from importlib import resources
 
-__all__ = ["to_simplified"]
+__all__ = ["is_traditional", "to_simplified"]
 
 # Phrase tables first (regional usage, then variants), then the character table.
 _PHRASE_TABLES = (
@@ -72,10 +72,22 @@ def _replace_phrases(
     return "".join(parts)
 
 
+def is_traditional(text: str) -> bool:
+    """Whether the text has a character that only Traditional Chinese uses."""
+    translate, _, _ = _tables()
+    return text.translate(translate) != text
+
+
 @functools.lru_cache(maxsize=4096)
-def to_simplified(text: str) -> str:
-    """The text in Simplified characters and mainland usage (軟體 -> 软件, 晶片 -> 芯片)."""
+def to_simplified(text: str, traditional: bool | None = None) -> str:
+    """The text in Simplified characters and mainland usage (軟體 -> 软件, 晶片 -> 芯片).
+
+    Regional usage is converted only in Traditional text (`traditional`, by default whether
+    the text itself has a Traditional-only character): in zh-Hans text 影片 means a film, in a
+    Taiwanese report a video. Pass the story's own answer for a short title."""
     translate, phrases, lengths = _tables()
-    if text.translate(translate) == text:
+    if traditional is None:
+        traditional = is_traditional(text)
+    if not traditional:
         return text
     return _replace_phrases(text, phrases, lengths).translate(translate)

@@ -1,6 +1,9 @@
-"""What a title says happened: which clauses are background, and what a release released.
+"""What a title says happened: its genre label, its background, and what a release released.
 
-Two readings of a title's structure, both plain string work over data/title_structure.yaml:
+Three readings of a title's structure, plain string work over data/title_structure.yaml:
+
+- Genre label. "观点：…", "Interview: …": a genre word and a colon opening the title are the
+  outlet's own label for the piece; an event term there (`events` of research) decides.
 
 - Background. "诉讼未了仍如期发布新版" and "launches a music model weeks after a lawsuit"
   mention a lawsuit, but what happened is a release. A clause's text before 仍/依然 or
@@ -22,9 +25,9 @@ from dataclasses import dataclass
 import yaml
 
 from news_pipeline.datafiles import data_path
-from news_pipeline.editorial.taxonomy import TaxonomyMatcher, _TermInfo
+from news_pipeline.editorial.taxonomy import EVENT_FACTOR, TaxonomyMatcher, _TermInfo
 
-__all__ = ["TitleParts", "released_categories", "split_background"]
+__all__ = ["TitleParts", "genre_label", "released_categories", "split_background"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class _Structure:
     after: re.Pattern[str]
     phrase_end: re.Pattern[str]
     generic_heads: frozenset[str]
+    label: re.Pattern[str]
 
 
 def _words(words: list[str]) -> str:
@@ -63,6 +67,8 @@ def _structure() -> _Structure:
         after=re.compile(_words(data["background_after"]), re.IGNORECASE),
         phrase_end=re.compile(_words(data["phrase_ends"]), re.IGNORECASE),
         generic_heads=frozenset(word.lower() for word in data["generic_heads"]),
+        # a word or two, then a colon, at the very start
+        label=re.compile(r"\s*(?:[^\s:：]{1,6}|[A-Za-z]+(?: [A-Za-z]+)?)\s*[:：]"),
     )
 
 
@@ -97,17 +103,35 @@ def split_background(title: str) -> TitleParts:
     return TitleParts("".join(foreground), background)
 
 
+def genre_label(matcher: TaxonomyMatcher, title: str) -> frozenset[str]:
+    """The categories of a genre label that opens the title ("观点：", "Interview:"): the
+    outlet's own word for what the piece is. Empty when the title opens with none."""
+    structure = _structure()
+    label = structure.label.match(title)
+    if label is None:
+        return frozenset()
+    return frozenset(
+        owner
+        for start, _, info in matcher.categories.find(label.group(0))
+        if start == 0 and not info.is_entity
+        for owner, weight in info.owners
+        if weight >= EVENT_FACTOR
+    )
+
+
 def released_categories(matcher: TaxonomyMatcher, title: str) -> frozenset[str] | None:
     """The categories of what a release in the title released (its head noun's), an empty set
     when the title releases nothing, None when it releases something no term names."""
+    terms = matcher.categories.find(title)
+    # a release verb inside a longer term ("开源" in "开源模型") releases nothing
     releases = [
         end
-        for _, end, info in matcher.signals.find(title)
+        for start, end, info in matcher.signals.find(title)
         if any(owner == "release" for owner, _ in info.owners)
+        and not any(t_start <= start and end <= t_end for t_start, t_end, _ in terms)
     ]
     if not releases:
         return frozenset()
-    terms = matcher.categories.find(title)
     for release_end in releases:
         clause_end = next(end for start, end in _clauses(title) if start <= release_end <= end)
         phrase_end = _structure().phrase_end.search(title, release_end, clause_end)

@@ -30,7 +30,7 @@ from datetime import date, datetime
 from typing import Any
 
 from news_pipeline import schema
-from news_pipeline.editorial.chinese import to_simplified
+from news_pipeline.editorial.chinese import is_traditional, to_simplified
 from news_pipeline.editorial.names import recognise_names
 from news_pipeline.editorial.settings import CategorizeSettings
 from news_pipeline.editorial.taxonomy import TaxonomyMatcher
@@ -100,7 +100,8 @@ def story_importance(
     """One story's importance: entities and signal words of its lead's title and body (read
     as Simplified Chinese), its sources, languages and follow-ups, the lead's publish time in
     the day of `day` and its length."""
-    title, body = to_simplified(title), to_simplified(body)
+    traditional = is_traditional(title) or is_traditional(body)
+    title, body = to_simplified(title, traditional), to_simplified(body, traditional)
     return compute_importance(
         source_weights=source_weights,
         entity_factor=_entity_factor(matcher, title, body),

@@ -42,7 +42,7 @@ __all__ = [
 DEFAULT_TAXONOMY_PATH = data_path("taxonomy.yaml")
 OTHER_CATEGORY = "other"
 # An event term counts as much as two keywords, a hint half a keyword.
-EVENT_FACTOR = 2.0
+EVENT_FACTOR = 3.0
 HINT_FACTOR = 0.5
 
 
