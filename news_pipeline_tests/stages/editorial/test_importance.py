@@ -161,7 +161,9 @@ def test_a_story_from_four_sites_in_three_languages_is_a_headline(taxonomy: Taxo
 
 def test_importance_does_not_hinge_on_the_gazetteer(taxonomy: Taxonomy) -> None:
     known = article("known", "known", title="OpenAI发布新模型", text="OpenAI发布了新模型。")
-    unknown = article("unknown", "unknown", title="云雀智能发布新模型", text="云雀智能发布了新模型。")
+    unknown = article(
+        "unknown", "unknown", title="云雀智能发布新模型", text="云雀智能发布了新模型。"
+    )
     out = categorize_stories(frame([known, unknown]), taxonomy)
     importance = dict(zip(out["story_id"], out["importance"], strict=True))
     assert 0 <= importance["known"] - importance["unknown"] <= 0.5

@@ -81,8 +81,6 @@ def test_background_clauses_are_split_off() -> None:
         ("法院判决某公司赔偿", set()),
     ],
 )
-def test_what_a_release_released(
-    taxonomy: Taxonomy, title: str, expected: set[str] | None
-) -> None:
+def test_what_a_release_released(taxonomy: Taxonomy, title: str, expected: set[str] | None) -> None:
     released = released_categories(taxonomy.matcher(), title)
     assert (set(released) if released is not None else None) == expected
