@@ -3,11 +3,12 @@
 What happened decides before who it happened to. Texts are first read as Simplified Chinese
 (`chinese.py`), non-AI senses are blanked out (fashion model, travel agent), and organisation
 suffixes that are also topic words are blanked inside recognised names ("Halyard Research",
-"…研究院" name an organisation, not a research story: `names.py`). Then, per category:
+"…研究院" name an organisation, not a research story: `names.py`; "… Robotics" stays a prior
+for robotics). Then, per category:
 
 - an event term (`events`: 起诉/sues, 罚款/fined, 融资/raises, 论文/paper, "评论：") scores 6 in
-  the lead title, a keyword 3, a hint (`hints`: 视频, app) 1.5; a known entity is a prior
-  worth 1 in the title;
+  the lead title, a keyword 3, a hint (`hints`: 视频, app) 1.5; a known entity or a name's
+  suffix is a prior worth 1 in the title;
 - in the body (lead text, first 1,500 characters, plus the other members' titles) an event
   scores 2·(1 + 0.5·ln n), a keyword 1 + 0.5·ln n, a hint half that for n occurrences, an
   entity 0.5; the body
@@ -15,8 +16,8 @@ suffixes that are also topic words are blanked inside recognised names ("Halyard
 - a release in the title (发布, releases: the `release` importance signal) adds 2 to the
   category of what it released, the head noun of the phrase after the verb (events.py); when
   no term names it, to every category of things (`subject: true`) with evidence of 1 or more;
-- a genre label opening the title ("观点：", "Interview:") adds 6 more to its category: the
-  outlet's own word for the piece (events.py);
+- a genre label opening the title ("观点：", "Interview:") adds 9 to its category, as an
+  event would: the outlet's own word for the piece (events.py);
 - `other`'s own terms (education, hospital, competition) count half: it is the category of AI
   stories that fit no other.
 
@@ -60,7 +61,7 @@ _BODY_KEYWORD = 1.0
 _TITLE_ENTITY = 1.0
 _BODY_ENTITY = 0.5
 _RELEASE_BONUS = 2.0
-_LABEL_BONUS = 6.0
+_LABEL_BONUS = 9.0
 # a category of things needs this much evidence to take a release whose object is unnamed
 _RELEASE_EVIDENCE = 1.0
 _OTHER_FACTOR = 0.5
@@ -98,9 +99,10 @@ def _kind(is_entity: bool, weight: float) -> str:
 
 
 def _score_categories(
-    matcher: TaxonomyMatcher, title: str, body: str
+    matcher: TaxonomyMatcher, title: str, body: str, priors: list[tuple[str, str, str]]
 ) -> tuple[dict[str, float], dict[str, float], dict[str, list[_Evidence]]]:
-    """Per category: the total (module docstring), its title part, and the evidence."""
+    """Per category: the total (module docstring), its title part, and the evidence.
+    `priors`: (category, phrase, title or body) of names that lean towards a category."""
     title_scores = dict.fromkeys(matcher.category_ids, 0.0)
     body_scores = dict(title_scores)
     evidence: dict[str, list[_Evidence]] = defaultdict(list)
@@ -126,6 +128,10 @@ def _score_categories(
                     _kind(info.is_entity, weight),
                 )
             )
+    for category_id, phrase, where in priors:
+        score = _TITLE_ENTITY if where == "title" else _BODY_ENTITY
+        (title_scores if where == "title" else body_scores)[category_id] += score
+        evidence[category_id].append(_Evidence(score, phrase, where, "name"))
     totals = {
         category_id: title_scores[category_id]
         + BODY_SATURATION * (1.0 - math.exp(-body_scores[category_id] / BODY_SATURATION))
@@ -145,17 +151,20 @@ def _score_categories(
     return totals, title_scores, evidence
 
 
-def _suffixes_to_mask(matcher: TaxonomyMatcher, names: list[RecognisedName]) -> frozenset[str]:
-    """Organisation suffixes that are terms of a category of events (研究院, Research,
-    Ventures): inside a name they say what the organisation is, not what the story is. (A
-    suffix of a category of things, "… Robotics", stays: it says what the story is about.)"""
-    masked = set()
+def _name_suffixes(matcher: TaxonomyMatcher, names: list[RecognisedName]) -> dict[str, set[str]]:
+    """Organisation suffixes that are category terms (研究院, Research, Robotics, 半导体), with
+    the categories of things among their owners. Inside a name a suffix says what the
+    organisation is, not what the story is: it is blanked out, and a suffix of a category of
+    things ("… Robotics") stays only as a prior, worth what a known entity is worth."""
+    suffixes: dict[str, set[str]] = {}
     for name in names:
         if name.kind == ORG:
-            info = matcher.categories.count(name.suffix)
-            if {owner for term in info for owner, _ in term.owners} - matcher.subject_ids:
-                masked.add(name.suffix)
-    return frozenset(masked)
+            owners = {
+                owner for info in matcher.categories.count(name.suffix) for owner, _ in info.owners
+            }
+            if owners:
+                suffixes[name.suffix] = owners & matcher.subject_ids
+    return suffixes
 
 
 def _prepare(
@@ -184,10 +193,18 @@ def classify_story(
     body, body_names = _prepare(matcher, f"{body}\n{parts.background}", traditional)
     relevance = ai_relevance_score(matcher, title, body, title_names, body_names)
 
+    title_suffixes = _name_suffixes(matcher, title_names)
+    body_suffixes = _name_suffixes(matcher, body_names)
+    priors = [
+        (category_id, suffix, "title" if suffix in title_suffixes else "body")
+        for suffix, owners in {**body_suffixes, **title_suffixes}.items()
+        for category_id in sorted(owners)
+    ]
     totals, title_scores, evidence = _score_categories(
         matcher,
-        mask_org_suffixes(parts.foreground, title_names, _suffixes_to_mask(matcher, title_names)),
-        mask_org_suffixes(body, body_names, _suffixes_to_mask(matcher, body_names)),
+        mask_org_suffixes(parts.foreground, title_names, frozenset(title_suffixes)),
+        mask_org_suffixes(body, body_names, frozenset(body_suffixes)),
+        priors,
     )
     order = {category_id: index for index, category_id in enumerate(matcher.category_ids)}
 

@@ -2,8 +2,8 @@
 
 Three readings of a title's structure, plain string work over data/title_structure.yaml:
 
-- Genre label. "观点：…", "Interview: …": a genre word and a colon opening the title are the
-  outlet's own label for the piece; an event term there (`events` of research) decides.
+- Genre label. "观点：…", "Interview: …", "对话某公司CTO：…": a genre word (a category's
+  `labels`) opening the title before its colon is the outlet's own label for the piece.
 
 - Background. "诉讼未了仍如期发布新版" and "launches a music model weeks after a lawsuit"
   mention a lawsuit, but what happened is a release. A clause's text before 仍/依然 or
@@ -25,9 +25,13 @@ from dataclasses import dataclass
 import yaml
 
 from news_pipeline.datafiles import data_path
-from news_pipeline.editorial.taxonomy import EVENT_FACTOR, TaxonomyMatcher, _TermInfo
+from news_pipeline.editorial.taxonomy import TaxonomyMatcher, _TermInfo
 
 __all__ = ["TitleParts", "genre_label", "released_categories", "split_background"]
+
+
+# a label is short: its colon comes within the title's first characters
+_LABEL_CHARS = 24
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ class _Structure:
     after: re.Pattern[str]
     phrase_end: re.Pattern[str]
     generic_heads: frozenset[str]
-    label: re.Pattern[str]
+    label_end: re.Pattern[str]
 
 
 def _words(words: list[str]) -> str:
@@ -67,8 +71,7 @@ def _structure() -> _Structure:
         after=re.compile(_words(data["background_after"]), re.IGNORECASE),
         phrase_end=re.compile(_words(data["phrase_ends"]), re.IGNORECASE),
         generic_heads=frozenset(word.lower() for word in data["generic_heads"]),
-        # a word or two, then a colon, at the very start
-        label=re.compile(r"\s*(?:[^\s:：]{1,6}|[A-Za-z]+(?: [A-Za-z]+)?)\s*[:：]"),
+        label_end=re.compile(r"[:：]"),
     )
 
 
@@ -104,19 +107,20 @@ def split_background(title: str) -> TitleParts:
 
 
 def genre_label(matcher: TaxonomyMatcher, title: str) -> frozenset[str]:
-    """The categories of a genre label that opens the title ("观点：", "Interview:"): the
-    outlet's own word for what the piece is. Empty when the title opens with none."""
-    structure = _structure()
-    label = structure.label.match(title)
-    if label is None:
+    """The categories whose `labels` open the title before its colon ("观点：", "Interview:",
+    "对话某公司CTO："): the outlet's own word for what the piece is. Empty when none does."""
+    colon = _structure().label_end.search(title, 0, _LABEL_CHARS + 1)
+    if colon is None:
         return frozenset()
-    return frozenset(
-        owner
-        for start, _, info in matcher.categories.find(label.group(0))
-        if start == 0 and not info.is_entity
-        for owner, weight in info.owners
-        if weight >= EVENT_FACTOR
-    )
+    label = title[: colon.start()].strip().lower()
+    for word, category_id in matcher.labels:
+        rest = label[len(word) :]
+        # a Latin label word ends where a word ends ("review:", not "reviewed")
+        if label.startswith(word) and not (
+            word[-1:].isascii() and rest[:1].isascii() and rest[:1].isalnum()
+        ):
+            return frozenset([category_id])
+    return frozenset()
 
 
 def released_categories(matcher: TaxonomyMatcher, title: str) -> frozenset[str] | None:

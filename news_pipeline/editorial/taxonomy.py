@@ -9,12 +9,13 @@ vocabulary serves zh-Hans and zh-Hant.
 
 A category has `events` (what happened: 起诉/sues, 融资/raises, 论文/paper: they decide the
 category before the product does), `keywords` (what the story is about), `hints` (generic
-words that lean towards it: 视频, app, users), `entities` (names the gazetteer knows: a prior
-that breaks ties) and `subject: true` when it is a category of things
-(models, robots, chips) rather than of events, so that a release of such a thing is filed under
-it. Relevance has strong `ai_terms` (AI by themselves), weak `ai_context_terms` (model, agent,
-chip: AI only in company) and `non_ai_senses` (fashion model, travel agent, potato chips),
-which are blanked out of a text before anything else is matched.
+words that lean towards it: 视频, app, users), `labels` (genre words opening a title before
+its colon: 评论：, Interview:), `entities` (names the gazetteer knows: a prior that breaks
+ties) and `subject: true` when it is a category of things (models, robots, chips) rather than
+of events, so that a release of such a thing is filed under it. Relevance has strong
+`ai_terms` (AI by themselves), weak `ai_context_terms` (model, agent, chip: AI only in
+company) and `non_ai_senses` (fashion model, travel agent, potato chips), which are blanked
+out of a text before anything else is matched.
 """
 
 from __future__ import annotations
@@ -77,6 +78,9 @@ class Category(BaseModel):
     events: TermLists = Field(default_factory=TermLists)
     # Generic words that lean towards the category (视频, app, users): half a keyword.
     hints: TermLists = Field(default_factory=TermLists)
+    # Genre words that open a title before its colon ("评论：", "Interview:", "对话某某："):
+    # the outlet's own label for the piece.
+    labels: TermLists = Field(default_factory=TermLists)
     entities: list[str] = Field(default_factory=list)
     # A category of things (models, robots, chips): a story that releases one is filed here.
     subject: bool = False
@@ -282,6 +286,15 @@ class TaxonomyMatcher:
             category_entries += [(name, category.id, True, 1.0) for name in category.entities]
             relevance_entries += [(name, "", True, 1.0) for name in category.entities]
         self.categories = _TermSet(category_entries)
+        # (label word, category id), longest first; Latin words lower case
+        self.labels = sorted(
+            (
+                (to_simplified(word).lower(), category.id)
+                for category in taxonomy.categories
+                for word in category.labels.all_terms()
+            ),
+            key=lambda item: -len(item[0]),
+        )
         self.relevance = _TermSet(relevance_entries)
         self.context = _TermSet(
             [(term, "", False, 1.0) for term in taxonomy.ai_context_terms.all_terms()]
