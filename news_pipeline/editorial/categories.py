@@ -36,7 +36,13 @@ from dataclasses import dataclass, field
 
 from news_pipeline.editorial.chinese import is_traditional, to_simplified
 from news_pipeline.editorial.events import genre_label, released_categories, split_background
-from news_pipeline.editorial.names import ORG, RecognisedName, mask_org_suffixes, recognise_names
+from news_pipeline.editorial.names import (
+    ORG,
+    PRODUCT,
+    RecognisedName,
+    mask_names,
+    recognise_names,
+)
 from news_pipeline.editorial.relevance import ai_relevance_score
 from news_pipeline.editorial.settings import CategorizeSettings
 from news_pipeline.editorial.taxonomy import (
@@ -167,6 +173,21 @@ def _name_suffixes(matcher: TaxonomyMatcher, names: list[RecognisedName]) -> dic
     return suffixes
 
 
+def _generic_products(matcher: TaxonomyMatcher, names: list[RecognisedName]) -> frozenset[str]:
+    """Product names that are a category word and nothing else ("Code", "Studio" inside
+    Chinese text): a name, not what the story is about."""
+    generic = set()
+    for name in names:
+        if name.kind == PRODUCT:
+            found = matcher.categories.find(name.text)
+            if any(
+                start == 0 and end == len(name.text) and not info.is_entity
+                for start, end, info in found
+            ):
+                generic.add(name.text)
+    return frozenset(generic)
+
+
 def _prepare(
     matcher: TaxonomyMatcher, text: str, traditional: bool
 ) -> tuple[str, list[RecognisedName]]:
@@ -202,8 +223,15 @@ def classify_story(
     ]
     totals, title_scores, evidence = _score_categories(
         matcher,
-        mask_org_suffixes(parts.foreground, title_names, frozenset(title_suffixes)),
-        mask_org_suffixes(body, body_names, frozenset(body_suffixes)),
+        mask_names(
+            parts.foreground,
+            title_names,
+            frozenset(title_suffixes),
+            _generic_products(matcher, title_names),
+        ),
+        mask_names(
+            body, body_names, frozenset(body_suffixes), _generic_products(matcher, body_names)
+        ),
         priors,
     )
     order = {category_id: index for index, category_id in enumerate(matcher.category_ids)}

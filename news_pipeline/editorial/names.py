@@ -24,7 +24,7 @@ import yaml
 from news_pipeline.cjk import HAN_CLASS
 from news_pipeline.datafiles import data_path
 
-__all__ = ["RecognisedName", "mask_org_suffixes", "recognise_names"]
+__all__ = ["RecognisedName", "mask_names", "recognise_names"]
 
 ORG = "org"
 PRODUCT = "product"
@@ -167,11 +167,16 @@ def recognise_names(text: str) -> list[RecognisedName]:
     return list(unique.values())
 
 
-def mask_org_suffixes(text: str, names: list[RecognisedName], words: frozenset[str]) -> str:
-    """The text with those organisation suffixes in `words` blanked inside the recognised names,
-    so that "Halyard Research" or "遥望研究院" do not read as research stories."""
+def mask_names(
+    text: str, names: list[RecognisedName], suffixes: frozenset[str], products: frozenset[str]
+) -> str:
+    """The text with the organisation suffixes in `suffixes` blanked inside the recognised
+    names, and the product names in `products` blanked whole: "Halyard Research" or "遥望研究院"
+    is not a research story, a product called "Code" inside Chinese text is not about code."""
     for name in names:
-        if name.kind == ORG and name.suffix in words:
+        if name.kind == ORG and name.suffix in suffixes:
             blank = name.text[: len(name.text) - len(name.suffix)] + " " * len(name.suffix)
             text = text.replace(name.text, blank)
+        elif name.kind == PRODUCT and name.text in products:
+            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(name.text)}(?![A-Za-z0-9])", " ", text)
     return text
