@@ -1,30 +1,32 @@
 """A story's category with its evidence, and its AI relevance, from its title and body text.
 
 What happened decides before who it happened to. Texts are first read as Simplified Chinese
-(`chinese.py`), non-AI senses are blanked out (fashion model, travel agent), and organisation
-suffixes that are also topic words are blanked inside recognised names ("Halyard Research",
-"…研究院" name an organisation, not a research story: `names.py`; "… Robotics" stays a prior
-for robotics). Then, per category:
+(`chinese.py`) and non-AI senses are blanked out (fashion model, travel agent). Names the
+text shows are not topic words (`names.py`): an organisation suffix that is a category term
+is blanked inside the name ("Halyard Research", "…研究院" are not research stories; "…
+Robotics" stays as a prior for robotics), and so is a product named by a bare category word
+("Code" inside Chinese text). A title clause that is background ("…仍如期发布", "weeks after
+a lawsuit": `events.py`) counts as body. Then, per category:
 
-- an event term (`events`: 起诉/sues, 罚款/fined, 融资/raises, 论文/paper, "评论：") scores 6 in
-  the lead title, a keyword 3, a hint (`hints`: 视频, app) 1.5; a known entity or a name's
-  suffix is a prior worth 1 in the title;
-- in the body (lead text, first 1,500 characters, plus the other members' titles) an event
-  scores 2·(1 + 0.5·ln n), a keyword 1 + 0.5·ln n, a hint half that for n occurrences, an
-  entity 0.5; the body
-  sum b counts as 3·(1 − e^(−b/3)), so a background paragraph never outweighs the title;
+- in the lead title, an event term (`events`: 起诉/sues, 罚款/fined, 融资/raises, 论文/paper)
+  scores 9, a keyword 3, a hint (`hints`: 视频, app) 1.5, a known entity or a name's suffix
+  (a prior) 1;
+- in the body (lead text, first 1,500 characters, the other members' titles, the title's
+  background) an event scores 3·(1 + 0.5·ln n), a keyword 1 + 0.5·ln n, a hint half that, for
+  n occurrences, a prior 0.5; the body sum b counts as 3·(1 − e^(−b/3)), so a background
+  paragraph never outweighs the title;
+- a genre label opening the title ("观点：", "Interview:": a category's `labels`) adds 9, as an
+  event would: the outlet's own word for the piece;
 - a release in the title (发布, releases: the `release` importance signal) adds 2 to the
-  category of what it released, the head noun of the phrase after the verb (events.py); when
-  no term names it, to every category of things (`subject: true`) with evidence of 1 or more;
-- a genre label opening the title ("观点：", "Interview:") adds 9 to its category, as an
-  event would: the outlet's own word for the piece (events.py);
+  category of what it released, the head noun of the phrase after the verb; when no term
+  names it, to every category of things (`subject: true`) with evidence of 1 or more;
 - `other`'s own terms (education, hospital, competition) count half: it is the category of AI
   stories that fit no other.
 
 The highest total wins; ties go to the larger title score, then more distinct terms, then the
-earlier category in the file. A story is `other` only when no category reaches
-`min_category_score`. `category_evidence` lists the deciding phrases, strongest first, each as
-"<where> <kind>: <phrase>" (e.g. "title event: 起诉").
+earlier category in the file; below `min_category_score` the story is `other`.
+`category_evidence` lists the deciding phrases, strongest first, each as
+"<where> <kind>: <phrase>" ("title event: 起诉", "body topic: 视频生成", "title name: Robotics").
 """
 
 from __future__ import annotations
@@ -80,8 +82,6 @@ class StoryClassification:
     ai_relevance: float
     off_topic: bool
     category_scores: dict[str, float] = field(default_factory=dict)
-    # organisations and products recognised in the title (importance counts a named actor)
-    title_names: tuple[RecognisedName, ...] = ()
 
 
 @dataclass
@@ -254,5 +254,4 @@ def classify_story(
         ai_relevance=relevance,
         off_topic=relevance < settings.ai_relevance_threshold,
         category_scores={key: round(value, 4) for key, value in totals.items()},
-        title_names=tuple(title_names),
     )
