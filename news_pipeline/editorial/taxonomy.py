@@ -26,7 +26,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
 from news_pipeline.datafiles import data_path
 from news_pipeline.editorial.chinese import to_simplified
@@ -74,8 +82,11 @@ class Category(BaseModel):
     description: str = ""
     keywords: TermLists = Field(default_factory=TermLists)
     # What happened: a legal or financial event (起诉, sues, 融资, raises) or a genre (论文,
-    # opinion). They decide the category before the product does.
-    events: TermLists = Field(default_factory=TermLists)
+    # opinion). They decide the category before the product does. (Files written before the
+    # name changed call them `strong_keywords`.)
+    events: TermLists = Field(
+        default_factory=TermLists, validation_alias=AliasChoices("events", "strong_keywords")
+    )
     # Generic words that lean towards the category (视频, app, users): half a keyword.
     hints: TermLists = Field(default_factory=TermLists)
     # Genre words that open a title before its colon ("评论：", "Interview:", "对话某某："):
