@@ -75,7 +75,7 @@ def _patterns() -> _Patterns:
     modifiers = _alternation(data["product_modifiers"])
     product = re.compile(
         rf"(?<![A-Za-z0-9-])((?:{_CAPITALISED}[ -]?){{1,3}}?)"
-        rf"(?:[ -]?)({_VERSION})(?: ({modifiers}))?(?![A-Za-z0-9])"
+        rf"({_VERSION})(?: ({modifiers}))?(?![A-Za-z0-9])"
     )
     ai_suffixes = data["ai_org_suffixes"]
     return _Patterns(
@@ -97,13 +97,14 @@ def _has_han(text: str) -> bool:
 def _english_orgs(text: str, patterns: _Patterns) -> list[RecognisedName]:
     names = []
     for match in patterns.en_org.finditer(text):
-        words = match.group(1).split()
-        if words and words[0].lower() in patterns.not_product_words:
-            words = words[1:]
-        if not words:
+        start = match.start(1)
+        first = match.group(1).split()[0]
+        if first.lower() in patterns.not_product_words:  # "The Brindle Labs": not "The"
+            start += len(first) + 1
+        if start >= match.start(2):
             continue
         suffix = match.group(2)
-        name = " ".join([*words, suffix])
+        name = text[start : match.end()]
         names.append(RecognisedName(name, ORG, suffix, suffix in patterns.ai_suffixes))
     return names
 
