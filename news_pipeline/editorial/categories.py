@@ -52,6 +52,7 @@ from news_pipeline.editorial.taxonomy import (
     OTHER_CATEGORY,
     Taxonomy,
     TaxonomyMatcher,
+    _TermInfo,
 )
 
 __all__ = [
@@ -70,6 +71,8 @@ _TITLE_ENTITY = 1.0
 _BODY_ENTITY = 0.5
 _RELEASE_BONUS = 2.0
 _LABEL_BONUS = 9.0
+# at most this many characters (a space, a hyphen) between two terms of one noun phrase
+_PHRASE_GAP = 1
 # a category of things needs this much evidence to take a release whose object is unnamed
 _RELEASE_EVIDENCE = 1.0
 _OTHER_FACTOR = 0.5
@@ -104,6 +107,29 @@ def _kind(is_entity: bool, weight: float) -> str:
     return "event" if weight >= EVENT_FACTOR else "topic"
 
 
+def _absorbed_in_phrases(
+    matches: list[tuple[int, int, _TermInfo]],
+) -> set[tuple[_TermInfo, str]]:
+    """(term, category) pairs of a title that only repeat their phrase: terms of one category
+    next to each other ("GPU server", "桌面智能体") are one noun phrase, one piece of evidence,
+    counted by its strongest term."""
+    kept: set[tuple[_TermInfo, str]] = set()
+    absorbed: set[tuple[_TermInfo, str]] = set()
+    owners = {category for _, _, info in matches for category, _ in info.owners}
+    for category_id in owners:
+        phrase: list[tuple[int, _TermInfo, float]] = []
+        for start, end, info in [*matches, (-1, -1, None)]:
+            weight = dict(info.owners).get(category_id) if info is not None else None
+            if phrase and (weight is None or start - phrase[-1][0] > _PHRASE_GAP):
+                strongest = max(phrase, key=lambda item: (item[2], not item[1].is_entity))
+                kept.add((strongest[1], category_id))
+                absorbed.update((term, category_id) for _, term, _ in phrase)
+                phrase = []
+            if info is not None and weight is not None:
+                phrase.append((end, info, weight))
+    return absorbed - kept
+
+
 def _score_categories(
     matcher: TaxonomyMatcher, title: str, body: str, priors: list[tuple[str, str, str]]
 ) -> tuple[dict[str, float], dict[str, float], dict[str, list[_Evidence]]]:
@@ -114,10 +140,13 @@ def _score_categories(
     evidence: dict[str, list[_Evidence]] = defaultdict(list)
     title_counts = matcher.categories.count(title)
     body_counts = matcher.categories.count(body)
+    absorbed = _absorbed_in_phrases(matcher.categories.find(title))
     for info in set(title_counts) | set(body_counts):
         in_title = info in title_counts
         for category_id, weight in info.owners:
             factor = _OTHER_FACTOR if category_id == OTHER_CATEGORY else 1.0
+            if (info, category_id) in absorbed:
+                continue
             if info.is_entity:
                 title_part = _TITLE_ENTITY if in_title else 0.0
                 body_part = 0.0 if in_title else _BODY_ENTITY
@@ -190,10 +219,11 @@ def _generic_products(matcher: TaxonomyMatcher, names: list[RecognisedName]) -> 
 
 def _prepare(
     matcher: TaxonomyMatcher, text: str, traditional: bool
-) -> tuple[str, list[RecognisedName]]:
-    """The text read as Simplified and without non-AI senses, and the names in it."""
-    text = matcher.without_other_senses(to_simplified(text, traditional))
-    return text, recognise_names(text)
+) -> tuple[str, list[RecognisedName], bool]:
+    """The text read as Simplified and without non-AI senses, the names in it, and whether
+    it had a non-AI sense."""
+    text, other_sense = matcher.without_other_senses(to_simplified(text, traditional))
+    return text, recognise_names(text), other_sense
 
 
 def classify_story(
@@ -209,10 +239,12 @@ def classify_story(
     matcher = taxonomy.matcher()
     body = "\n".join([(body or "")[:BODY_CHARS_FOR_MATCHING], *other_titles])
     traditional = is_traditional(title or "") or is_traditional(body)
-    title, title_names = _prepare(matcher, title or "", traditional)
+    title, title_names, title_sense = _prepare(matcher, title or "", traditional)
     parts = split_background(title)
-    body, body_names = _prepare(matcher, f"{body}\n{parts.background}", traditional)
-    relevance = ai_relevance_score(matcher, title, body, title_names, body_names)
+    body, body_names, body_sense = _prepare(matcher, f"{body}\n{parts.background}", traditional)
+    relevance = ai_relevance_score(
+        matcher, title, body, title_names, body_names, other_sense=title_sense or body_sense
+    )
 
     title_suffixes = _name_suffixes(matcher, title_names)
     body_suffixes = _name_suffixes(matcher, body_names)

@@ -13,9 +13,12 @@ words that lean towards it: 视频, app, users), `labels` (genre words opening a
 its colon: 评论：, Interview:), `entities` (names the gazetteer knows: a prior that breaks
 ties) and `subject: true` when it is a category of things (models, robots, chips) rather than
 of events, so that a release of such a thing is filed under it. Relevance has strong
-`ai_terms` (AI by themselves), weak `ai_context_terms` (model, agent, chip: AI only in
-company) and `non_ai_senses` (fashion model, travel agent, potato chips), which are blanked
-out of a text before anything else is matched.
+`ai_terms` (AI by themselves), weak `ai_context_terms` (model, agent, chip: ambiguous, AI
+only in company) and the keywords of the categories of things (weak too, but in the digest's
+scope: they may stand alone), `non_ai_senses` (fashion
+model, travel agent, potato chips), which are blanked out of a text before anything else is
+matched, and `non_ai_topics` (football, runway, casino), which say a story is about something
+else, so that one weak term no longer suffices.
 """
 
 from __future__ import annotations
@@ -105,6 +108,7 @@ class Taxonomy(BaseModel):
     ai_terms: TermLists
     ai_context_terms: TermLists = Field(default_factory=TermLists)
     non_ai_senses: TermLists = Field(default_factory=TermLists)
+    non_ai_topics: TermLists = Field(default_factory=TermLists)
     entity_weights: dict[str, float] = Field(default_factory=dict)
     importance_signals: dict[str, TermLists] = Field(default_factory=dict)
     categories: list[Category]
@@ -185,6 +189,12 @@ def _term_pattern(term: str, is_entity: bool) -> str:
 
 def _normalize(term: str) -> str:
     return " ".join(term.split())
+
+
+def _singular(term: str) -> str:
+    """A term compared without case, script or a plural s ("Chips" is "chip")."""
+    term = _normalize(to_simplified(term)).lower()
+    return term[:-1] if term.endswith("s") and term[:-1].isascii() else term
 
 
 @dataclass(frozen=True)
@@ -307,8 +317,22 @@ class TaxonomyMatcher:
             key=lambda item: -len(item[0]),
         )
         self.relevance = _TermSet(relevance_entries)
-        self.context = _TermSet(
-            [(term, "", False, 1.0) for term in taxonomy.ai_context_terms.all_terms()]
+        # weak AI evidence: the ambiguous context terms (model, agent, chip), and the topic
+        # words of the categories of things (机械臂, 视频生成, data center): the digest's scope
+        context_terms = taxonomy.ai_context_terms.all_terms()
+        self.context = _TermSet([(term, "", False, 1.0) for term in context_terms])
+        ambiguous = {_singular(term) for term in context_terms}
+        self.scope = _TermSet(
+            [
+                (term, "", False, 1.0)
+                for category in taxonomy.categories
+                if category.subject
+                for term in category.keywords.all_terms()
+                if _singular(term) not in ambiguous
+            ]
+        )
+        self.other_topics = _TermSet(
+            [(term, "", False, 1.0) for term in taxonomy.non_ai_topics.all_terms()]
         )
         senses = sorted(
             {_normalize(to_simplified(term)) for term in taxonomy.non_ai_senses.all_terms()},
@@ -332,8 +356,10 @@ class TaxonomyMatcher:
             [(name, "", True, 1.0) for name in taxonomy.entity_weights]
         )
 
-    def without_other_senses(self, text: str) -> str:
-        """The text with every non-AI sense (fashion model, 旅行社) blanked out."""
+    def without_other_senses(self, text: str) -> tuple[str, bool]:
+        """The text with every non-AI sense (fashion model, 旅行社) blanked out, and whether
+        there was one."""
         if self._senses is None or not text:
-            return text
-        return self._senses.sub(lambda match: " " * len(match.group(0)), text)
+            return text, False
+        blanked, found = self._senses.subn(lambda match: " " * len(match.group(0)), text)
+        return blanked, found > 0
