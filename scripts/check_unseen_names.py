@@ -7,8 +7,8 @@ names it uses in `entities:`. This script looks each of them up, case-insensitiv
 project's existing vocabulary:
 
 - news_pipeline/data/*.yaml (the taxonomy, boilerplate, tracking parameters, sources example);
-- every Python file of news_pipeline/ (ENTITY_ALIASES and the word lists of dedupe.py,
-  mojibake.py, the categorizer's own lists) and of news_pipeline_tests/;
+- every Python file of news_pipeline/ (the word lists of stories/ and text/, the
+  mojibake model, the categorizer's own lists) and of news_pipeline_tests/;
 - the demo corpus (news_pipeline/demo/, every file);
 - the existing labelled sets (news_pipeline_tests/data/, all but categorize_unseen/ itself);
 - the seed reports (shared/seeds/; --seeds, else $NEWS_PIPELINE_SEEDS, else the first of
@@ -359,10 +359,12 @@ def known_names() -> set[str]:
             if re.fullmatch(r"[A-Z][a-z][A-Za-z0-9 .-]*", term)
             and term not in {"Token", "Agent", "GenAI"}
         )
-    dedupe = (ROOT / "news_pipeline" / "dedupe.py").read_text(encoding="utf-8")
-    block = re.search(r"ENTITY_ALIASES[^=]*=\s*\{(.*?)\n\}", dedupe, re.S)
-    if block:
-        names.update(re.findall(r'^\s*"([^"]+)"\s*:', block.group(1), re.M))
+    # ENTITY_ALIASES (stories/anchors.py) is read from data/entities.yaml: the Chinese names.
+    entities = yaml.safe_load(
+        (ROOT / "news_pipeline" / "data" / "entities.yaml").read_text(encoding="utf-8")
+    )
+    for aliases in (entities.get("aliases") or {}).values():
+        names.update(aliases or [])
     return {str(name) for name in names if str(name).strip()}
 
 

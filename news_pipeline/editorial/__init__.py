@@ -1,9 +1,12 @@
 """The editorial stage: deduped stories become categorized items with summaries and tiers.
 
-Modules: `taxonomy` (categories, their terms, the matcher), `categories` (category, evidence
-and AI relevance of a story), `importance` (the importance formula and tiers), `sentences`,
-`summaries` and `key_facts` (extractive text of a story), `stage` (`categorize_stories`, the
-categorized_items stage). Code outside the package imports from here.
+Modules: `taxonomy` (categories, their terms, the matcher), `chinese` (zh-Hant read as
+zh-Hans), `names` (organisations and products recognised from their shape), `events` (a
+title's genre label, background and what a release released), `relevance` (AI relevance),
+`categories` (category and evidence of a story: the event before the product), `importance`
+(the importance formula and tiers), `sentences`, `summaries` and `key_facts` (extractive text
+of a story), `stage` (`categorize_stories`, the categorized_items stage). Code outside the
+package imports from here.
 """
 
 from news_pipeline.editorial.categories import StoryClassification, classify_story

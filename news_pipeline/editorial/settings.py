@@ -12,10 +12,11 @@ class CategorizeSettings(BaseModel):
 
     ai_relevance_threshold: float = Field(default=0.3, ge=0.0, le=1.0)
     headline_count: int = 5
-    section_importance_floor: float = 3.5
+    # two sources, or one source that names an actor and an event in its title
+    section_importance_floor: float = 4.5
     summary_budget_chars: int = Field(default=120, gt=0)
     summary_budget_words: int = Field(default=60, gt=0)
-    min_category_score: float = Field(default=1.5, ge=0.0)
+    min_category_score: float = Field(default=0.5, ge=0.0)
     max_key_facts: int = Field(default=4, ge=0)
 
     @field_validator("headline_count")

@@ -52,6 +52,12 @@ def _row_title(row: dict[str, Any]) -> str:
     return row.get("title") or row.get("listed_title") or ""
 
 
+def _language_of(row: dict[str, Any]) -> str:
+    """Language and script ("zh-hant"): Taiwanese and mainland reports are two languages."""
+    language = row.get("language") or ""
+    return f"{language}-{row['script']}" if language == "zh" and row.get("script") else language
+
+
 def _site_furniture(groups: dict[tuple[date, str], list[dict[str, Any]]]) -> set[str]:
     """Sentences found in the texts of two or more different stories of the same day.
 
@@ -88,8 +94,9 @@ def _categorize_one(
     )
     title = _row_title(lead)
     lead_text = _row_text(lead)
-    body = "\n".join([lead_text[:BODY_CHARS_FOR_MATCHING], *(_row_title(row) for row in others)])
-    classification = classify_story(title, body, taxonomy, settings)
+    classification = classify_story(
+        title, lead_text, taxonomy, settings, other_titles=[_row_title(row) for row in others]
+    )
 
     source_weights: dict[str, float] = {}
     for row in rows:
@@ -106,6 +113,8 @@ def _categorize_one(
         day=lead["partition_date"],
         timezone=timezone,
         text_chars=len(lead_text),
+        languages=len({_language_of(row) for row in rows}),
+        follow_ups=len(rows) - len(source_weights),
     )
 
     other_texts = [_without(_row_text(row), furniture) for row in others]

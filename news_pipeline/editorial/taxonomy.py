@@ -4,7 +4,21 @@ The packaged default is `data/taxonomy.yaml`; a user's file of the same shape re
 entirely. Matching is plain term matching, deterministic and offline: Latin terms match whole
 words (a plural s/es allowed, capitalised short terms case-sensitively), Chinese terms match
 anywhere, entities may be followed by a version number ("Qwen4"), and where terms overlap the
-longest one wins.
+longest one wins. Terms and texts are both read as Simplified Chinese (`chinese.py`), so one
+vocabulary serves zh-Hans and zh-Hant.
+
+A category has `events` (what happened: 起诉/sues, 融资/raises, 论文/paper: they decide the
+category before the product does), `keywords` (what the story is about), `hints` (generic
+words that lean towards it: 视频, app, users), `labels` (genre words opening a title before
+its colon: 评论：, Interview:), `entities` (names the gazetteer knows: a prior that breaks
+ties) and `subject: true` when it is a category of things (models, robots, chips) rather than
+of events, so that a release of such a thing is filed under it. Relevance has strong
+`ai_terms` (AI by themselves), weak `ai_context_terms` (model, agent, chip: ambiguous, AI
+only in company) and the keywords of the categories of things (weak too, but in the digest's
+scope: they may stand alone), `non_ai_senses` (fashion
+model, travel agent, potato chips), which are blanked out of a text before anything else is
+matched, and `non_ai_topics` (football, runway, casino), which say a story is about something
+else, so that one weak term no longer suffices.
 """
 
 from __future__ import annotations
@@ -15,9 +29,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
 from news_pipeline.datafiles import data_path
+from news_pipeline.editorial.chinese import to_simplified
 
 __all__ = [
     "DEFAULT_TAXONOMY_PATH",
@@ -30,7 +53,9 @@ __all__ = [
 
 DEFAULT_TAXONOMY_PATH = data_path("taxonomy.yaml")
 OTHER_CATEGORY = "other"
-STRONG_KEYWORD_FACTOR = 2.0
+# An event term counts as much as two keywords, a hint half a keyword.
+EVENT_FACTOR = 3.0
+HINT_FACTOR = 0.5
 
 
 class LocalizedNames(BaseModel):
@@ -59,10 +84,20 @@ class Category(BaseModel):
     names: LocalizedNames
     description: str = ""
     keywords: TermLists = Field(default_factory=TermLists)
-    # Terms that decide the category almost by themselves: a genre (论文, opinion), a legal or
-    # financial event (起诉, sues, 融资, raises). They score twice a keyword.
-    strong_keywords: TermLists = Field(default_factory=TermLists)
+    # What happened: a legal or financial event (起诉, sues, 融资, raises) or a genre (论文,
+    # opinion). They decide the category before the product does. (Files written before the
+    # name changed call them `strong_keywords`.)
+    events: TermLists = Field(
+        default_factory=TermLists, validation_alias=AliasChoices("events", "strong_keywords")
+    )
+    # Generic words that lean towards the category (视频, app, users): half a keyword.
+    hints: TermLists = Field(default_factory=TermLists)
+    # Genre words that open a title before its colon ("评论：", "Interview:", "对话某某："):
+    # the outlet's own label for the piece.
+    labels: TermLists = Field(default_factory=TermLists)
     entities: list[str] = Field(default_factory=list)
+    # A category of things (models, robots, chips): a story that releases one is filed here.
+    subject: bool = False
 
 
 class Taxonomy(BaseModel):
@@ -71,6 +106,9 @@ class Taxonomy(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     ai_terms: TermLists
+    ai_context_terms: TermLists = Field(default_factory=TermLists)
+    non_ai_senses: TermLists = Field(default_factory=TermLists)
+    non_ai_topics: TermLists = Field(default_factory=TermLists)
     entity_weights: dict[str, float] = Field(default_factory=dict)
     importance_signals: dict[str, TermLists] = Field(default_factory=dict)
     categories: list[Category]
@@ -128,6 +166,7 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
 # ---- term matching ------------------------------------------------------------------------
 
 _ASCII_ALNUM = "A-Za-z0-9"
+_FIND_CACHE_SIZE = 2048
 
 
 def _term_pattern(term: str, is_entity: bool) -> str:
@@ -153,6 +192,12 @@ def _normalize(term: str) -> str:
     return " ".join(term.split())
 
 
+def _singular(term: str) -> str:
+    """A term compared without case, script or a plural s ("Chips" is "chip")."""
+    term = _normalize(to_simplified(term)).lower()
+    return term[:-1] if term.endswith("s") and term[:-1].isascii() else term
+
+
 @dataclass(frozen=True)
 class _TermInfo:
     term: str
@@ -168,7 +213,7 @@ class _TermSet:
     def __init__(self, entries: list[tuple[str, str, bool, float]]) -> None:
         owners: dict[tuple[str, bool], dict[str, float]] = defaultdict(dict)
         for term, owner, is_entity, weight in entries:
-            term = _normalize(term)
+            term = _normalize(to_simplified(term))
             if term:
                 known = owners[(term, is_entity)]
                 known[owner] = max(weight, known.get(owner, 0.0))
@@ -185,16 +230,21 @@ class _TermSet:
                 self._lookup_exact[info.term].append(index)
             else:
                 self._lookup_folded[info.term.lower()].append(index)
-        # One compiled pattern per term, longest first, each behind a plain substring test of
-        # its first word: a 745-term alternation tries every term at every position of the
-        # text (~20-40 ms per article); testing first words with `in` skips almost all terms.
+        # One compiled pattern per term, longest first, each behind a set lookup of its first
+        # two characters and a plain substring test of its first word: a 1,500-term
+        # alternation tries every term at every position of the text (~20-40 ms per article);
+        # the lookups skip almost all terms.
         self._ranked = [
             (
-                self._infos[i].term.split()[0].lower(),
+                first_word[:2],
+                first_word,
                 re.compile(_term_pattern(self._infos[i].term, self._infos[i].is_entity)),
             )
             for i in order
+            for first_word in [self._infos[i].term.split()[0].lower()]
         ]
+        # the same texts are searched several times per story (title, clauses, names)
+        self._found: dict[str, list[tuple[int, int, _TermInfo]]] = {}
 
     def _resolve(self, surface: str) -> list[_TermInfo]:
         surface = _normalize(surface)
@@ -212,33 +262,47 @@ class _TermSet:
                 return [self._infos[i] for i in indexes]
         return []
 
-    def count(self, text: str) -> dict[_TermInfo, int]:
-        """Occurrences of every term found in the text."""
-        counts: dict[_TermInfo, int] = defaultdict(int)
+    def find(self, text: str) -> list[tuple[int, int, _TermInfo]]:
+        """(start, end, term) of every match, left to right."""
         if not text:
-            return counts
+            return []
+        cached = self._found.get(text)
+        if cached is not None:
+            return cached
         lowered = text.lower()
+        pairs = {lowered[i : i + 2] for i in range(len(lowered))} | set(lowered)
         found: list[tuple[int, int, int, str]] = []
-        for rank, (first_word, pattern) in enumerate(self._ranked):
-            if first_word in lowered:
+        for rank, (prefix, first_word, pattern) in enumerate(self._ranked):
+            if prefix in pairs and first_word in lowered:
                 found += [(m.start(), rank, m.end(), m.group(0)) for m in pattern.finditer(text)]
         # leftmost match wins, the longest term at one position, no overlaps: what one
         # alternation of all terms (longest first) would have found
+        matches: list[tuple[int, int, _TermInfo]] = []
         position = 0
         for start, _rank, end, surface in sorted(found):
             if start >= position:
                 position = end
-                for info in self._resolve(surface):
-                    counts[info] += 1
+                matches += [(start, end, info) for info in self._resolve(surface)]
+        if len(self._found) >= _FIND_CACHE_SIZE:
+            self._found.clear()
+        self._found[text] = matches
+        return matches
+
+    def count(self, text: str) -> dict[_TermInfo, int]:
+        """Occurrences of every term found in the text."""
+        counts: dict[_TermInfo, int] = defaultdict(int)
+        for _, _, info in self.find(text):
+            counts[info] += 1
         return counts
 
 
 class TaxonomyMatcher:
-    """The taxonomy's terms compiled once: category evidence, AI relevance, importance signals
-    and weighted entities, each a set that counts its terms' occurrences in a text."""
+    """The taxonomy's terms compiled once: category evidence, AI relevance (strong and weak),
+    the senses to blank out, importance signals and weighted entities."""
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.category_ids = taxonomy.category_ids()
+        self.subject_ids = frozenset(c.id for c in taxonomy.categories if c.subject)
         category_entries: list[tuple[str, str, bool, float]] = []
         relevance_entries: list[tuple[str, str, bool, float]] = [
             (term, "", False, 1.0) for term in taxonomy.ai_terms.all_terms()
@@ -248,13 +312,51 @@ class TaxonomyMatcher:
                 (term, category.id, False, 1.0) for term in category.keywords.all_terms()
             ]
             category_entries += [
-                (term, category.id, False, STRONG_KEYWORD_FACTOR)
-                for term in category.strong_keywords.all_terms()
+                (term, category.id, False, EVENT_FACTOR) for term in category.events.all_terms()
+            ]
+            category_entries += [
+                (term, category.id, False, HINT_FACTOR) for term in category.hints.all_terms()
             ]
             category_entries += [(name, category.id, True, 1.0) for name in category.entities]
             relevance_entries += [(name, "", True, 1.0) for name in category.entities]
         self.categories = _TermSet(category_entries)
+        # (label word, category id), longest first; Latin words lower case
+        self.labels = sorted(
+            (
+                (to_simplified(word).lower(), category.id)
+                for category in taxonomy.categories
+                for word in category.labels.all_terms()
+            ),
+            key=lambda item: -len(item[0]),
+        )
         self.relevance = _TermSet(relevance_entries)
+        # weak AI evidence: the ambiguous context terms (model, agent, chip), and the topic
+        # words of the categories of things (机械臂, 视频生成, data center): the digest's scope
+        context_terms = taxonomy.ai_context_terms.all_terms()
+        self.context = _TermSet([(term, "", False, 1.0) for term in context_terms])
+        ambiguous = {_singular(term) for term in context_terms}
+        self.scope = _TermSet(
+            [
+                (term, "", False, 1.0)
+                for category in taxonomy.categories
+                if category.subject
+                for term in category.keywords.all_terms()
+                if _singular(term) not in ambiguous
+            ]
+        )
+        self.other_topics = _TermSet(
+            [(term, "", False, 1.0) for term in taxonomy.non_ai_topics.all_terms()]
+        )
+        senses = sorted(
+            {_normalize(to_simplified(term)) for term in taxonomy.non_ai_senses.all_terms()},
+            key=len,
+            reverse=True,
+        )
+        self._senses = (
+            re.compile("|".join(_term_pattern(term, False) for term in senses if term))
+            if senses
+            else None
+        )
         self.signals = _TermSet(
             [
                 (term, kind, False, 1.0)
@@ -262,7 +364,15 @@ class TaxonomyMatcher:
                 for term in terms.all_terms()
             ]
         )
-        self.entity_weights = dict(taxonomy.entity_weights)
+        self.entity_weights = {to_simplified(k): v for k, v in taxonomy.entity_weights.items()}
         self.weighted_entities = _TermSet(
             [(name, "", True, 1.0) for name in taxonomy.entity_weights]
         )
+
+    def without_other_senses(self, text: str) -> tuple[str, bool]:
+        """The text with every non-AI sense (fashion model, 旅行社) blanked out, and whether
+        there was one."""
+        if self._senses is None or not text:
+            return text, False
+        blanked, found = self._senses.subn(lambda match: " " * len(match.group(0)), text)
+        return blanked, found > 0

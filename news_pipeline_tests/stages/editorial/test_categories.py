@@ -35,7 +35,7 @@ def test_longer_term_wins_over_the_term_inside_it(taxonomy: Taxonomy) -> None:
     # "fine-tuning" (models) contains "fine"; it must not read as a policy fine.
     result = classify_story("Fine-tuning recipe for open-weight LLMs", "", taxonomy)
     assert result.category == "models"
-    assert "fine-tuning" in result.evidence
+    assert "title topic: fine-tuning" in result.evidence
 
 
 def test_non_ai_story_is_off_topic(taxonomy: Taxonomy) -> None:

@@ -30,8 +30,18 @@ def test_importance_formula_by_hand() -> None:
         signal_factor=1.0,
         recency=0.5,
         text_chars=2000,
+        languages=2,
+        follow_ups=3,
     )
-    expected = 3.0 * math.log(4.0) + 2.0 * 0.5 + 1.5 * 1.0 + 0.5 * 0.5 + 0.5 * 0.5
+    expected = (
+        4.0 * math.log(4.0)
+        + 1.0 * (2 - 1)
+        + 0.5 * math.log(1 + 3)
+        + 0.5
+        + 1.0
+        + 0.5 * 0.5
+        + 0.5 * 0.5
+    )
     assert value == pytest.approx(expected, abs=1e-4)
 
 
@@ -102,3 +112,58 @@ def test_tiers_are_assigned_per_day(taxonomy: Taxonomy) -> None:
         day_rows = out.filter(pl.col("partition_date") == day)
         assert day_rows["tier"].to_list().count("headline") == 3
     assert out["partition_date"].to_list() == [DAY] * 4 + [second_day] * 4
+
+
+def _covered(story_id: str, reports: list[tuple[str, str, str, str | None]]) -> list[dict]:
+    """One story reported by several outlets: (source, title, language, script) each."""
+    rows = []
+    for index, (source, title, language, script) in enumerate(reports):
+        row = article(
+            story_id,
+            f"{story_id}-{index}",
+            title=title,
+            text=title,
+            source=source,
+            is_lead=index == 0,
+            language=language,
+        )
+        rows.append({**row, "script": script})
+    return rows
+
+
+def test_a_story_from_four_sites_in_three_languages_is_a_headline(taxonomy: Taxonomy) -> None:
+    late = datetime(2026, 2, 16, 15)  # 23:00 in Shanghai: the freshest single-source stories
+    loud = [
+        article(
+            f"loud{n}",
+            f"loud{n}",
+            title=f"OpenAI与英伟达发布新模型并完成{n + 1}0亿美元融资",
+            text="OpenAI发布新模型，英伟达参与融资，估值再创新高。" * 60,
+            source=f"wire{n}",
+            published_at=late,
+        )
+        for n in range(6)
+    ]
+    quiet = _covered(
+        "quiet",
+        [
+            ("site-a", "云雀智能开源Tarn-R1模型", "zh", "hans"),
+            ("site-b", "雲雀智能開源Tarn-R1模型", "zh", "hant"),
+            ("site-c", "Skylark open-sources the Tarn-R1 model", "en", None),
+            ("site-d", "Tarn-R1模型开源，参数700亿", "zh", "hans"),
+        ],
+    )
+    out = categorize_stories(frame([*loud, *quiet]), taxonomy)
+    ranked = out.sort("importance", descending=True)
+    assert ranked["story_id"][0] == "quiet"
+    assert out.filter(pl.col("story_id") == "quiet")["tier"].item() == "headline"
+
+
+def test_importance_does_not_hinge_on_the_gazetteer(taxonomy: Taxonomy) -> None:
+    known = article("known", "known", title="OpenAI发布新模型", text="OpenAI发布了新模型。")
+    unknown = article(
+        "unknown", "unknown", title="云雀智能发布新模型", text="云雀智能发布了新模型。"
+    )
+    out = categorize_stories(frame([known, unknown]), taxonomy)
+    importance = dict(zip(out["story_id"], out["importance"], strict=True))
+    assert 0 <= importance["known"] - importance["unknown"] <= 0.5

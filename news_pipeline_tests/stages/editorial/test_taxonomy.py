@@ -49,6 +49,30 @@ categories:
     }
 
 
+def test_a_taxonomy_file_of_the_earlier_shape_still_loads(tmp_path: Path) -> None:
+    # `events` were called `strong_keywords` before; such a file keeps working
+    custom = tmp_path / "taxonomy.yaml"
+    custom.write_text(
+        """
+ai_terms: {zh: [人工智能], en: [AI]}
+categories:
+  - id: legal
+    names: {zh: 法律, en: Legal}
+    keywords: {en: [court]}
+    strong_keywords: {en: [sues]}
+  - id: other
+    names: {zh: 其他, en: Other}
+""",
+        encoding="utf-8",
+    )
+    legal = load_taxonomy(custom).categories[0]
+    assert legal.events.en == ["sues"]
+    rows = [article("s1", "a1", title="Author sues AI lab", text="The AI lab was sued.")]
+    out = categorize_stories(frame(rows), load_taxonomy(custom))
+    assert out["category"].to_list() == ["legal"]
+    assert out["category_evidence"].to_list()[0][0] == "title event: sues"
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [
