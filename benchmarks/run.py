@@ -43,12 +43,14 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from benchmarks import corpus
+from benchmarks import corpus, real_bench, real_pages
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-STAGES = ("extract", "dedupe", "categorize", "render", "dagster", "memory")
+STAGES = ("extract", "dedupe", "categorize", "render", "dagster", "memory", "run")
 DEFAULT_STAGES = ("extract", "dedupe", "categorize", "render", "dagster")
+# `run` (the whole pipeline over served pages) is for the real corpus only.
+REAL_DEFAULT_STAGES = ("extract", "dedupe", "categorize", "render", "run")
 # The memory stage materializes one asset per process, as Dagster's multiprocess executor
 # (the job's default) runs each step.
 ASSET_STEPS = ("cleaned_articles", "deduped_stories", "categorized_items", "daily_report")
@@ -391,6 +393,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"datasketch {report['versions']['datasketch']}, rensa {report['versions']['rensa']}, "
         f"Dagster {report['versions']['dagster']}. Command: `{report['command']}`",
     ]
+    if report.get("real"):
+        parts += real_bench.markdown(report["real"])
     parts += [
         stage_table(size, steps)
         for size, steps in sorted(results.items())
@@ -418,7 +422,7 @@ def markdown(report: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Benchmark the pipeline's stages.")
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated article counts")
-    parser.add_argument("--stages", default=",".join(DEFAULT_STAGES), help=f"subset of {STAGES}")
+    parser.add_argument("--stages", default=None, help=f"subset of {STAGES}")
     parser.add_argument(
         "--tile-from",
         type=int,
@@ -432,6 +436,15 @@ def main(argv: list[str] | None = None) -> None:
         help="pages the plain trafilatura loop extracts (it is the slow part)",
     )
     parser.add_argument("--skip-dedupe-baseline", action="store_true")
+    parser.add_argument(
+        "--corpus", choices=("synthetic", "real", "both"), default="synthetic", help="which pages"
+    )
+    parser.add_argument(
+        "--real-pages", type=Path, help="clone of github.com/adbar/trafilatura (or tests/eval)"
+    )
+    parser.add_argument("--real-limit", type=int, default=real_pages.DEFAULT_LIMIT)
+    parser.add_argument("--real-hosts", type=int, default=real_pages.HOSTS)
+    parser.add_argument("--repeat", type=int, default=1, help="real corpus: runs of each step")
     parser.add_argument("--backfill-days", type=int, default=30, help="0 skips the backfill")
     parser.add_argument("--items-per-day", type=int, default=12, help="backfill partition size")
     parser.add_argument("--seed", type=int, default=corpus.DEFAULT_SEED)
@@ -444,6 +457,11 @@ def main(argv: list[str] | None = None) -> None:
     if arguments.tables_from:
         print(markdown(json.loads(arguments.tables_from.read_text(encoding="utf-8"))))
         return
+    if arguments.corpus != "synthetic" and not arguments.real_pages:
+        parser.error("--corpus real needs --real-pages (see benchmarks/README.md)")
+    if arguments.stages is None:
+        real_only = arguments.corpus == "real"
+        arguments.stages = ",".join(REAL_DEFAULT_STAGES if real_only else DEFAULT_STAGES)
     arguments.stages = [stage for stage in arguments.stages.split(",") if stage]
     unknown = set(arguments.stages) - set(STAGES)
     if unknown:
@@ -464,9 +482,12 @@ def main(argv: list[str] | None = None) -> None:
         "sizes": {},
     }
     began = time.perf_counter()
-    for size in [int(value) for value in arguments.sizes.split(",") if value]:
+    if arguments.corpus in ("real", "both"):
+        report["real"] = real_bench.bench_real(arguments, cache_dir, run_step)
+    sizes = arguments.sizes if arguments.corpus != "real" else ""
+    for size in [int(value) for value in sizes.split(",") if value]:
         report["sizes"][str(size)] = bench_size(size, arguments, cache_dir)
-    if arguments.backfill_days > 0:
+    if arguments.backfill_days > 0 and arguments.corpus != "real":
         report["backfill_days"] = arguments.backfill_days
         report["items_per_day"] = arguments.items_per_day
         report["backfill"] = bench_backfill(arguments, cache_dir)
