@@ -14,7 +14,7 @@ from pathlib import Path
 from dagster import ExecuteInProcessResult, colored_console_logger
 from rich.console import Console
 
-from news_pipeline.cli.instance import open_instance
+from news_pipeline.cli.instance import open_instance, release_abandoned_runs, this_process_tag
 from news_pipeline.cli.progress import StageProgressDisplay, display_logger
 from news_pipeline.defs import JOB_NAME, build_defs
 from news_pipeline.defs.resources import StageProgressResource
@@ -92,6 +92,8 @@ def run(first: date, last: date, sources: Path | None, data_dir: Path) -> int:
             f"to yesterday, {partitions.timezone})"
         )
     instance = open_instance(data_dir)
+    for run_id in release_abandoned_runs(instance):
+        print(f"run {run_id} was abandoned by a killed process: marked failed", flush=True)
     # Up to a week of days per run, like the backfill policy: one run start-up per week
     # instead of per day, and the days of a run are deduped in date order.
     for start in range(0, len(keys), DAYS_PER_RUN):
@@ -109,6 +111,7 @@ def run(first: date, last: date, sources: Path | None, data_dir: Path) -> int:
                 tags={
                     "dagster/asset_partition_range_start": chunk[0],
                     "dagster/asset_partition_range_end": chunk[-1],
+                    **this_process_tag(),
                 },
             )
         _print_failures(label, result)
