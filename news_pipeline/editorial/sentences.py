@@ -197,10 +197,10 @@ _ASCII_LETTER_BYTES = "".join(sorted(_ASCII_LETTERS)).encode("ascii")
 _NOT_LETTER_RE = re.compile("[^" + HAN_CLASS[1:-1] + "A-Za-z]")
 _DATELINE_PATTERNS = [re.compile(pattern) for pattern in vocabulary.dateline_patterns()]
 # Summaries and key facts ask about the same sentences of a story's lead.
-_BOILERPLATE_CACHE_SIZE = 8192
+_SENTENCE_CACHE_SIZE = 8192
 
 
-@functools.lru_cache(maxsize=_BOILERPLATE_CACHE_SIZE)
+@functools.lru_cache(maxsize=_SENTENCE_CACHE_SIZE)
 def is_boilerplate(sentence: str) -> bool:
     """True for sentences that look like page furniture rather than reporting: one of the
     furniture patterns matches, or fewer than a third of the characters are letters."""
@@ -212,6 +212,7 @@ def is_boilerplate(sentence: str) -> bool:
     return letters < max(4, len(sentence) // 3) or _FURNITURE_PATTERNS.search(sentence)
 
 
+@functools.lru_cache(maxsize=_SENTENCE_CACHE_SIZE)
 def strip_dateline(sentence: str) -> str:
     """Drop a leading agency tag or dateline, which says who wrote it, not what happened."""
     stripped = sentence
