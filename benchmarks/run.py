@@ -3,28 +3,21 @@
     python -m benchmarks.run                       # 1k and 10k articles, 30-day backfill
     python -m benchmarks.run --sizes 100000        # opt-in: 100k (extraction alone ~20 min)
     python -m benchmarks.run --sizes 1000 --stages dedupe,categorize
+    python -m benchmarks.run --corpus real --real-pages <trafilatura clone> --repeat 3
 
-For each size a synthetic corpus (benchmarks/corpus.py) is generated once and cached outside
-the repository. Every measured step runs in a fresh subprocess (benchmarks/stages.py) so
-its peak RSS is its own. Steps:
+Synthetic corpora (benchmarks/corpus.py) are generated once per size and cached outside the
+repository; the real pages (real_bench.py) are trafilatura's evaluation set. Every measured
+step runs in a fresh subprocess (benchmarks/stages.py) so its peak memory is its own:
+cleaned_articles against a plain single-process `trafilatura.extract` loop (and fast=True);
+deduped_stories against datasketch MinHashLSH (pairwise P/R/F1 on the story labels);
+categorized_items and daily_report; the four downstream assets through Dagster against the
+sum of the stage times; a backfill in three run layouts; opt-in `memory` (each asset's step
+in its own process; `--tile-from N` lists a corpus's pages again to reach larger sizes) and,
+for the real pages, `run` (one `news-pipeline run` against 20 loopback sites).
 
-- cleaned_articles: `clean_articles(raw, workers=os.cpu_count())` against plain
-  `trafilatura.extract` in a single-process loop (on the first `--baseline-sample` pages);
-- deduped_stories: `dedupe_articles` against datasketch MinHash + MinHashLSH over the same
-  texts and shingles, both scored against the corpus's story labels (pairwise P/R/F1);
-- categorized_items and daily_report: the stage functions on the dedupe output;
-- dagster: the four downstream assets and their checks for one partition through
-  `materialize` (real DuckDB file and instance, raw_articles pre-written through the IO
-  manager) against the sum of the stage times: the Dagster + IO overhead;
-- backfill: `--backfill-days` demo-size partitions materialized one run per partition, in
-  runs of 7 and in one range run, with the overhead per partition of each;
-- memory (opt-in: `--stages memory`): peak memory of each asset's step in its own process,
-  as the multiprocess executor runs them. With `--tile-from N`, sizes above N are that
-  corpus's pages listed again under distinct URLs (no new pages to generate), e.g.
-  `--sizes 1000,10000,30000 --stages memory --tile-from 10000 --backfill-days 0`.
-
-Results go to benchmarks/results/<timestamp>.json and latest.json; the Markdown tables
-printed at the end are the README's Performance section.
+Results go to benchmarks/results/<timestamp>.json and latest.json (latest-real.json for a
+real-pages-only run); the Markdown tables printed at the end are the README's Performance
+section. benchmarks/README.md has the details.
 """
 
 from __future__ import annotations
@@ -496,8 +489,10 @@ def main(argv: list[str] | None = None) -> None:
     report["markdown"] = markdown(report)
 
     arguments.results_dir.mkdir(parents=True, exist_ok=True)
-    stamp = started_at.strftime("%Y%m%dT%H%M%SZ")
-    for name in (f"{stamp}.json", "latest.json"):
+    # a real-pages-only run keeps its own latest file beside the synthetic one
+    stamp = started_at.strftime("%Y%m%dT%H%M%SZ") + ("-real" if arguments.corpus == "real" else "")
+    latest = "latest-real.json" if arguments.corpus == "real" else "latest.json"
+    for name in (f"{stamp}.json", latest):
         (arguments.results_dir / name).write_text(
             json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
