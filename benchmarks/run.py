@@ -3,28 +3,21 @@
     python -m benchmarks.run                       # 1k and 10k articles, 30-day backfill
     python -m benchmarks.run --sizes 100000        # opt-in: 100k (extraction alone ~20 min)
     python -m benchmarks.run --sizes 1000 --stages dedupe,categorize
+    python -m benchmarks.run --corpus real --real-pages <trafilatura clone> --repeat 3
 
-For each size a synthetic corpus (benchmarks/corpus.py) is generated once and cached outside
-the repository. Every measured step runs in a fresh subprocess (benchmarks/stages.py) so
-its peak RSS is its own. Steps:
+Synthetic corpora (benchmarks/corpus.py) are generated once per size and cached outside the
+repository; the real pages (real_bench.py) are trafilatura's evaluation set. Every measured
+step runs in a fresh subprocess (benchmarks/stages.py) so its peak memory is its own:
+cleaned_articles against a plain single-process `trafilatura.extract` loop (and fast=True);
+deduped_stories against datasketch MinHashLSH (pairwise P/R/F1 on the story labels);
+categorized_items and daily_report; the four downstream assets through Dagster against the
+sum of the stage times; a backfill in three run layouts; opt-in `memory` (each asset's step
+in its own process; `--tile-from N` lists a corpus's pages again to reach larger sizes) and,
+for the real pages, `run` (one `news-pipeline run` against 20 loopback sites).
 
-- cleaned_articles: `clean_articles(raw, workers=os.cpu_count())` against plain
-  `trafilatura.extract` in a single-process loop (on the first `--baseline-sample` pages);
-- deduped_stories: `dedupe_articles` against datasketch MinHash + MinHashLSH over the same
-  texts and shingles, both scored against the corpus's story labels (pairwise P/R/F1);
-- categorized_items and daily_report: the stage functions on the dedupe output;
-- dagster: the four downstream assets and their checks for one partition through
-  `materialize` (real DuckDB file and instance, raw_articles pre-written through the IO
-  manager) against the sum of the stage times: the Dagster + IO overhead;
-- backfill: `--backfill-days` demo-size partitions materialized one run per partition, in
-  runs of 7 and in one range run, with the overhead per partition of each;
-- memory (opt-in: `--stages memory`): peak memory of each asset's step in its own process,
-  as the multiprocess executor runs them. With `--tile-from N`, sizes above N are that
-  corpus's pages listed again under distinct URLs (no new pages to generate), e.g.
-  `--sizes 1000,10000,30000 --stages memory --tile-from 10000 --backfill-days 0`.
-
-Results go to benchmarks/results/<timestamp>.json and latest.json; the Markdown tables
-printed at the end are the README's Performance section.
+Results go to benchmarks/results/<timestamp>.json and latest.json (latest-real.json for a
+real-pages-only run); the Markdown tables printed at the end are the README's Performance
+section. benchmarks/README.md has the details.
 """
 
 from __future__ import annotations
@@ -43,12 +36,14 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from benchmarks import corpus
+from benchmarks import corpus, real_bench, real_pages
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-STAGES = ("extract", "dedupe", "categorize", "render", "dagster", "memory")
+STAGES = ("extract", "dedupe", "categorize", "render", "dagster", "memory", "run")
 DEFAULT_STAGES = ("extract", "dedupe", "categorize", "render", "dagster")
+# `run` (the whole pipeline over served pages) is for the real corpus only.
+REAL_DEFAULT_STAGES = ("extract", "dedupe", "categorize", "render", "run")
 # The memory stage materializes one asset per process, as Dagster's multiprocess executor
 # (the job's default) runs each step.
 ASSET_STEPS = ("cleaned_articles", "deduped_stories", "categorized_items", "daily_report")
@@ -391,6 +386,8 @@ def markdown(report: dict[str, Any]) -> str:
         f"datasketch {report['versions']['datasketch']}, rensa {report['versions']['rensa']}, "
         f"Dagster {report['versions']['dagster']}. Command: `{report['command']}`",
     ]
+    if report.get("real"):
+        parts += real_bench.markdown(report["real"])
     parts += [
         stage_table(size, steps)
         for size, steps in sorted(results.items())
@@ -418,7 +415,7 @@ def markdown(report: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Benchmark the pipeline's stages.")
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated article counts")
-    parser.add_argument("--stages", default=",".join(DEFAULT_STAGES), help=f"subset of {STAGES}")
+    parser.add_argument("--stages", default=None, help=f"subset of {STAGES}")
     parser.add_argument(
         "--tile-from",
         type=int,
@@ -432,6 +429,15 @@ def main(argv: list[str] | None = None) -> None:
         help="pages the plain trafilatura loop extracts (it is the slow part)",
     )
     parser.add_argument("--skip-dedupe-baseline", action="store_true")
+    parser.add_argument(
+        "--corpus", choices=("synthetic", "real", "both"), default="synthetic", help="which pages"
+    )
+    parser.add_argument(
+        "--real-pages", type=Path, help="clone of github.com/adbar/trafilatura (or tests/eval)"
+    )
+    parser.add_argument("--real-limit", type=int, default=real_pages.DEFAULT_LIMIT)
+    parser.add_argument("--real-hosts", type=int, default=real_pages.HOSTS)
+    parser.add_argument("--repeat", type=int, default=1, help="real corpus: runs of each step")
     parser.add_argument("--backfill-days", type=int, default=30, help="0 skips the backfill")
     parser.add_argument("--items-per-day", type=int, default=12, help="backfill partition size")
     parser.add_argument("--seed", type=int, default=corpus.DEFAULT_SEED)
@@ -444,6 +450,11 @@ def main(argv: list[str] | None = None) -> None:
     if arguments.tables_from:
         print(markdown(json.loads(arguments.tables_from.read_text(encoding="utf-8"))))
         return
+    if arguments.corpus != "synthetic" and not arguments.real_pages:
+        parser.error("--corpus real needs --real-pages (see benchmarks/README.md)")
+    if arguments.stages is None:
+        real_only = arguments.corpus == "real"
+        arguments.stages = ",".join(REAL_DEFAULT_STAGES if real_only else DEFAULT_STAGES)
     arguments.stages = [stage for stage in arguments.stages.split(",") if stage]
     unknown = set(arguments.stages) - set(STAGES)
     if unknown:
@@ -464,9 +475,12 @@ def main(argv: list[str] | None = None) -> None:
         "sizes": {},
     }
     began = time.perf_counter()
-    for size in [int(value) for value in arguments.sizes.split(",") if value]:
+    if arguments.corpus in ("real", "both"):
+        report["real"] = real_bench.bench_real(arguments, cache_dir, run_step)
+    sizes = arguments.sizes if arguments.corpus != "real" else ""
+    for size in [int(value) for value in sizes.split(",") if value]:
         report["sizes"][str(size)] = bench_size(size, arguments, cache_dir)
-    if arguments.backfill_days > 0:
+    if arguments.backfill_days > 0 and arguments.corpus != "real":
         report["backfill_days"] = arguments.backfill_days
         report["items_per_day"] = arguments.items_per_day
         report["backfill"] = bench_backfill(arguments, cache_dir)
@@ -475,8 +489,10 @@ def main(argv: list[str] | None = None) -> None:
     report["markdown"] = markdown(report)
 
     arguments.results_dir.mkdir(parents=True, exist_ok=True)
-    stamp = started_at.strftime("%Y%m%dT%H%M%SZ")
-    for name in (f"{stamp}.json", "latest.json"):
+    # a real-pages-only run keeps its own latest file beside the synthetic one
+    stamp = started_at.strftime("%Y%m%dT%H%M%SZ") + ("-real" if arguments.corpus == "real" else "")
+    latest = "latest-real.json" if arguments.corpus == "real" else "latest.json"
+    for name in (f"{stamp}.json", latest):
         (arguments.results_dir / name).write_text(
             json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )

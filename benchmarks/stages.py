@@ -21,7 +21,7 @@ from typing import Any
 
 import polars as pl
 
-from benchmarks import corpus
+from benchmarks import corpus, real_steps
 from benchmarks.measure import Clock, PeakMemory
 
 
@@ -223,6 +223,7 @@ STEPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "dagster_seed": step_dagster_seed,
     "dagster_e2e": step_dagster_e2e,
     "backfill": step_backfill,
+    **real_steps.STEPS,
 }
 
 

@@ -28,12 +28,19 @@ _ZH_UNITS = (
 )
 _EN_UNITS = "(?:" + "|".join(_UNITS["en_units"]) + ")"
 _FACT_NUMBER_RE = re.compile(
+    # Every alternative starts at a digit or a currency sign: the lookahead turns every other
+    # position away before the alternatives are tried one by one.
+    r"(?=[\d$¥€£])(?:"
     rf"(?:[$¥€£]\s?{_NUMBER})"  # currency amounts: $2B, ¥100
     rf"|(?:(?<![\d/])\d+/\d+(?![\d/]))"  # ratios: 1/18
     rf"|(?:(?<![A-Za-z]){_NUMBER}\s*{_ZH_UNITS})"  # 3970亿参数, 100万 Token, 10亿美元, 60%
     rf"|(?:(?<![A-Za-z]){_NUMBER}\s*{_EN_UNITS})"  # 397B, 8.6x, 2 billion
+    ")"
 )
 _YEAR_RE = re.compile(r"^(?:19|20)\d{2}\s*年?$")
+# Every alternative of _FACT_NUMBER_RE holds a digit: a unit without one has no figure.
+_DIGIT_RE = re.compile(r"\d")
+_FIRST_WORD_RE = re.compile(r"\s*([A-Z][a-z]+)\b")
 _LATIN_NAME_RE = re.compile(r"\b[A-Z][A-Za-z0-9]*(?:[-. ][A-Z0-9][A-Za-z0-9.]*)*")
 _CLAUSE_SPLIT_RE = re.compile(r"(?<=[，,：:])\s*")
 # A member's fact is left out when the facts already chosen hold this share of its content.
@@ -49,7 +56,7 @@ def _named_entity_count(text: str, chinese: bool) -> int:
     names = _LATIN_NAME_RE.findall(text)
     if not chinese:
         # An English sentence's first word is capitalised anyway.
-        first = re.match(r"\s*([A-Z][a-z]+)\b", text)
+        first = _FIRST_WORD_RE.match(text)
         if first and names and names[0] == first.group(1):
             names = names[1:]
     return len(set(names))
@@ -80,9 +87,13 @@ def extract_key_facts(text: str, language: str, max_facts: int = 4) -> list[str]
     scored: list[tuple[float, int, str]] = []
     seen: set[str] = set()
     for position, unit in enumerate(_fact_units(text, language)):
-        if unit in seen or is_boilerplate(unit):
+        # A unit counts once, at its first position, if it states a figure and is not
+        # furniture; the cheap digit test goes first.
+        if unit in seen:
             continue
         seen.add(unit)
+        if not _DIGIT_RE.search(unit) or is_boilerplate(unit):
+            continue
         numbers = _number_hits(unit)
         if not numbers:
             continue

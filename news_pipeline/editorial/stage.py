@@ -18,9 +18,9 @@ import polars as pl
 
 from news_pipeline import schema
 from news_pipeline.editorial.categories import BODY_CHARS_FOR_MATCHING, classify_story
+from news_pipeline.editorial.furniture import DaySentences
 from news_pipeline.editorial.importance import assign_tiers, story_importance
 from news_pipeline.editorial.key_facts import story_key_facts
-from news_pipeline.editorial.sentences import split_sentences
 from news_pipeline.editorial.settings import CategorizeSettings
 from news_pipeline.editorial.summaries import summarize_story
 from news_pipeline.editorial.taxonomy import Taxonomy
@@ -58,33 +58,12 @@ def _language_of(row: dict[str, Any]) -> str:
     return f"{language}-{row['script']}" if language == "zh" and row.get("script") else language
 
 
-def _site_furniture(groups: dict[tuple[date, str], list[dict[str, Any]]]) -> set[str]:
-    """Sentences found in the texts of two or more different stories of the same day.
-
-    Two separate events do not share a sentence word for word; a portal's slogan, app
-    advert or tag line does, so such sentences are kept out of summaries and key facts.
-    """
-    stories_of: dict[tuple[date, str], set[str]] = defaultdict(set)
-    for (day, story_id), rows in groups.items():
-        for row in rows:
-            for sentence in split_sentences(_row_text(row)):
-                if len(sentence) >= 6:
-                    stories_of[(day, sentence)].add(story_id)
-    return {sentence for (_, sentence), stories in stories_of.items() if len(stories) >= 2}
-
-
-def _without(text: str, furniture: set[str]) -> str:
-    if not furniture:
-        return text
-    return "\n".join(s for s in split_sentences(text) if s not in furniture)
-
-
 def _categorize_one(
     rows: list[dict[str, Any]],
     taxonomy: Taxonomy,
     settings: CategorizeSettings,
     timezone: str,
-    furniture: set[str],
+    sentences: DaySentences,
 ) -> dict[str, Any]:
     """The categorized_items row of one story, from its article rows."""
     lead = _pick_lead(rows)
@@ -117,8 +96,8 @@ def _categorize_one(
         follow_ups=len(rows) - len(source_weights),
     )
 
-    other_texts = [_without(_row_text(row), furniture) for row in others]
-    clean_lead_text = _without(lead_text, furniture)
+    other_texts = [sentences.without_furniture(row, _row_text(row)) for row in others]
+    clean_lead_text = sentences.without_furniture(lead, lead_text)
     language = lead.get("language") or ""
     summary = summarize_story(
         clean_lead_text,
@@ -177,11 +156,11 @@ def categorize_stories(
     groups: dict[tuple[date, str], list[dict[str, Any]]] = defaultdict(list)
     for row in eligible.iter_rows(named=True):
         groups[(row["partition_date"], row["story_id"])].append(row)
-    furniture = _site_furniture(groups)
+    sentences = DaySentences(groups.items(), _row_text)
     total = len(groups)
     items: list[dict[str, Any]] = []
     for key in sorted(groups):
-        items.append(_categorize_one(groups[key], taxonomy, settings, timezone, furniture))
+        items.append(_categorize_one(groups[key], taxonomy, settings, timezone, sentences))
         progress(len(items), total, 0)
     if not total:
         progress(0, 0, 0)

@@ -25,6 +25,7 @@ from news_pipeline.editorial.sentences import (
 __all__ = ["summarize_story"]
 
 _RELATIVE_SCORE_FLOOR = 0.6
+_DIGIT_RE = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,12 @@ def _rank_lead_sentences(
     scored = []
     for position, sentence in enumerate(candidates):
         position_prior = 1.0 / (1.0 + 0.5 * position)
-        support = _cluster_support(content_tokens(sentence), other_token_sets)
-        has_number = 0.1 if re.search(r"\d", sentence) else 0.0
+        support = (
+            _cluster_support(content_tokens(sentence), other_token_sets)
+            if other_token_sets
+            else 0.0
+        )
+        has_number = 0.1 if _DIGIT_RE.search(sentence) else 0.0
         score = position_prior + 2.0 * support + has_number
         scored.append(_ScoredSentence(position, sentence, text_length(sentence, language), score))
     return scored

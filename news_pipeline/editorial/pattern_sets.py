@@ -1,0 +1,147 @@
+"""A set of case-insensitive regexes asked one question: does any of them match a text?
+
+One alternation of all of them, as `re` runs it, tries every pattern at every position of
+the text (about 0.1 ms for a 90-character sentence with the furniture patterns); most
+patterns hold a literal that every match contains ("subscribe", "责任编辑"), so a substring
+test on the lower-cased text rules them out first, and only the patterns that pass are run.
+The answer is the alternation's, character for character (see `_literal_key`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+try:
+    from re import _parser as regex_parser  # the parser `re` itself uses (Python 3.11+)
+except ImportError:  # pragma: no cover - another Python: every pattern is simply run
+    regex_parser = None  # type: ignore[assignment]
+
+__all__ = ["PatternSet"]
+
+# Under re.IGNORECASE these match an ASCII letter ("ı" and "İ" match "i", "ſ" matches "s")
+# while str.lower() does not turn them into it; a text holding one skips the substring tests.
+# Every other character that IGNORECASE equates with an ASCII letter lower-cases to it
+# (test_pattern_sets checks this over all of Unicode).
+UNFOLDED_ASCII_EQUIVALENTS = "\u0130\u0131\u017f"
+_UNFOLDED_RE = re.compile(f"[{UNFOLDED_ASCII_EQUIVALENTS}]")
+
+
+def _literal_key(char: int) -> str | None:
+    """The character a pattern literal must appear as in the lower-cased text, or None when
+    case-insensitive matching lets other characters stand for it (non-ASCII cased letters)."""
+    text = chr(char)
+    if text.isascii():
+        return text.lower()
+    if text.lower() == text and text.upper() == text:
+        return text  # no case: IGNORECASE matches only the character itself
+    return None
+
+
+def _most_selective(candidates: list[frozenset[str]]) -> frozenset[str] | None:
+    if not candidates:
+        return None
+    return max(candidates, key=lambda options: min(len(option) for option in options))
+
+
+def required_literals(items: Iterable[tuple[object, object]]) -> frozenset[str] | None:
+    """Lower-cased strings of which every match of a parsed pattern contains one, or None.
+
+    Runs of literals in sequence count; a group or a repeat of at least one counts through
+    its contents; an alternation counts when each of its branches does. Everything else
+    (classes, optional parts, anchors) only ends a run.
+    """
+    if regex_parser is None:
+        return None
+    constants = regex_parser  # opcodes are re-exported by the parser module
+    candidates: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            candidates.append(frozenset({"".join(run)}))
+            run.clear()
+
+    for opcode, argument in items:
+        if opcode is constants.LITERAL:
+            key = _literal_key(argument)  # type: ignore[arg-type]
+            if key is not None:
+                run.append(key)
+                continue
+            flush()
+        elif opcode is constants.BRANCH:
+            flush()
+            branches = [required_literals(branch) for branch in argument[1]]  # type: ignore[index]
+            if branches and all(branch is not None for branch in branches):
+                candidates.append(frozenset().union(*branches))  # type: ignore[arg-type]
+        elif opcode is constants.SUBPATTERN:
+            flush()
+            _group, added, removed, body = argument  # type: ignore[misc]
+            inner = None if added or removed else required_literals(body)
+            if inner is not None:
+                candidates.append(inner)
+        elif opcode in (constants.MAX_REPEAT, constants.MIN_REPEAT):
+            flush()
+            minimum, _maximum, body = argument  # type: ignore[misc]
+            inner = required_literals(body) if minimum >= 1 else None
+            if inner is not None:
+                candidates.append(inner)
+        else:
+            flush()
+    flush()
+    return _most_selective(candidates)
+
+
+def _literals_of(pattern: str) -> frozenset[str] | None:
+    if regex_parser is None:
+        return None
+    try:
+        parsed = regex_parser.parse(pattern, re.IGNORECASE)
+    except (re.error, AttributeError, TypeError):  # pragma: no cover - then just run it
+        return None
+    literals = required_literals(parsed.data)
+    return literals if literals and all(literals) else None
+
+
+class PatternSet:
+    """`search(text)` is `bool(re.search("|".join(patterns), text, re.IGNORECASE))`."""
+
+    def __init__(self, patterns: Sequence[str]) -> None:
+        self._alternation = re.compile(
+            "|".join(f"(?:{pattern})" for pattern in patterns), re.IGNORECASE
+        )
+        screened = [(_literals_of(pattern), pattern) for pattern in patterns]
+        self._screened = [
+            (tuple(sorted(literals)), re.compile(pattern, re.IGNORECASE))
+            for literals, pattern in screened
+            if literals is not None
+        ]
+        # A text without the literals' non-ASCII characters (most text that is not Chinese)
+        # holds none of the literals that have one: only the others are tried. One search
+        # looks for those characters and for the unfolded ones at once.
+        non_ascii = {char for literals, _ in self._screened for char in "".join(literals)}
+        triggers = sorted({*UNFOLDED_ASCII_EQUIVALENTS, *(c for c in non_ascii if not c.isascii())})
+        self._trigger_re = re.compile("[" + "".join(re.escape(char) for char in triggers) + "]")
+        self._screened_ascii = [
+            (ascii_literals, pattern)
+            for literals, pattern in self._screened
+            if (ascii_literals := tuple(literal for literal in literals if literal.isascii()))
+        ]
+        self._unscreened = [
+            re.compile(pattern, re.IGNORECASE) for literals, pattern in screened if literals is None
+        ]
+
+    def search(self, text: str) -> bool:
+        screened = self._screened_ascii
+        if self._trigger_re.search(text):
+            if _UNFOLDED_RE.search(text):
+                return self._alternation.search(text) is not None
+            screened = self._screened
+        lowered = text.lower()
+        for literals, pattern in screened:
+            for literal in literals:
+                if literal in lowered:
+                    if pattern.search(text):
+                        return True
+                    break
+        return any(pattern.search(text) for pattern in self._unscreened)
