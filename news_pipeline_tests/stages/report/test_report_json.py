@@ -58,11 +58,13 @@ def test_report_json_has_exactly_the_contract_shape(tmp_path: Path) -> None:
         "summary",
         "published_at",
         "articles",
+        "continues",
     }
     for entry in data["stories"]:
         assert set(entry) == story_keys
-        for key in story_keys - {"importance", "articles"}:
+        for key in story_keys - {"importance", "articles", "continues"}:
             assert isinstance(entry[key], str), key
+        assert entry["continues"] is None or entry["continues"].startswith("s")
         assert isinstance(entry["importance"], int | float)
         assert not isinstance(entry["importance"], bool)
         assert entry["category"] in schema.CATEGORY_IDS
