@@ -7,7 +7,8 @@ too, with the same digits (GPT-5 is not GPT-5.2), or be the English name (data/e
 of a Chinese name that does. Dates and times are not checked: they are masked before figures
 are read (a model may well turn "Friday" into a date). The lone figure 1 is not checked
 either: Chinese writes "a model" as 一款模型. The answer must also be in the report's language
-and hold no web address or markup that the articles do not.
+and hold no web address, e-mail address or markup at all: the prompt asks for none, the report
+links the articles itself, and a link is what an instruction planted in an article wants.
 """
 
 from __future__ import annotations
@@ -56,9 +57,9 @@ _DATES = re.compile(
             r"(?<!个)\d{1,2}\s*月(?!份?[^\s，,。])",
             rf"[{_ZH_DIGIT}十]{{1,3}}月(?:[{_ZH_DIGIT}十]{{1,3}}[日号])?",
             r"\d{4}-\d{1,2}-\d{1,2}|\d{4}/\d{1,2}/\d{1,2}|\d{1,2}/\d{1,2}/\d{4}",
-            rf"\b{_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}})?",
-            rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}(?:\s+\d{{4}})?",
-            rf"\b{_MONTHS}\s+\d{{4}}",
+            rf"(?<![A-Za-z]){_MONTHS}\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}})?",
+            rf"(?<![\d.])\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTHS}(?:\s+\d{{4}})?",
+            rf"(?<![A-Za-z]){_MONTHS}\s+\d{{4}}",
             r"\d{1,2}\s*[:：]\s*\d{2}",
             r"\d{1,2}\s*点(?:\s*\d{1,2}\s*分)?",
             r"\b\d{1,2}(?::\d{2})?\s*(?:a\.m\.|p\.m\.|am\b|pm\b)",
@@ -178,17 +179,16 @@ def _english_quantities(text: str) -> list[Quantity]:
     return found
 
 
+def _is_versioned_name(token: str) -> bool:
+    """GPT-5.2, Qwen3.5-397B-A17B: letters and digits, but not a figure like 397B or 8.6x."""
+    has_both = re.search("[A-Za-z]", token) and re.search("[0-9]", token)
+    return bool(has_both) and not _SUFFIXED_NUMBER.match(token)
+
+
 def quantities(text: str) -> list[Quantity]:
     """Every figure of a text with its magnitude, dates, times, versions and names left out."""
     text = _DATES.sub(" ", unicodedata.normalize("NFKC", text))
-    masked = _TOKEN.sub(
-        lambda m: (
-            m.group(0)
-            if _SUFFIXED_NUMBER.match(m.group(0)) or not re.search("[A-Za-z]", m.group(0))
-            else " "
-        ),
-        text,
-    )
+    masked = _TOKEN.sub(lambda m: " " if _is_versioned_name(m.group(0)) else m.group(0), text)
     found: list[Quantity] = []
     for match in _ARABIC.finditer(masked):
         whole, decimals, zh, word, suffix, percent, tenths = match.groups()
@@ -289,14 +289,14 @@ def _check_language(answer: EditorAnswer, language: str) -> None:
 
 def check_answer(answer: EditorAnswer, source: str, language: str) -> None:
     """Raise Rejection unless the answer is in `language` and grounded in `source`."""
-    _check_language(answer, language)
     fields = {"title": answer.title, "summary": answer.summary, "insight": answer.insight}
     normalized_source = unicodedata.normalize("NFKC", source)
     for field, text in fields.items():
         for pattern in (_URL, _DOMAIN, _MARKUP):
-            for match in pattern.finditer(text):
-                if match.group(0).lower() not in normalized_source.lower():
-                    raise Rejection(kinds.UNEXPECTED_CONTENT, f"{field} has {match.group(0)!r}")
+            found = pattern.search(text)
+            if found:
+                raise Rejection(kinds.UNEXPECTED_CONTENT, f"{field} has {found.group(0)!r}")
+    _check_language(answer, language)
     # Digits inside the articles' names count as figures too ("GPT 5.2" for "GPT-5.2").
     known = quantities(source) + quantities(re.sub("[A-Za-z]", " ", normalized_source))
     for field, text in fields.items():

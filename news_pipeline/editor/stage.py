@@ -373,9 +373,9 @@ def edit_stories(
             row = _base_row(item, OFF_TOPIC)
         else:
             row = _base_row(item, FAILED)
-            row.update({"reason": "no_articles", "detail": "no article rows for this story"})
             row.update({"model": config.model, "prompt_version": prompt_version()})
-            row.update(results.get(story_key, {}))
+            no_articles = {"reason": "no_articles", "detail": "no article rows for this story"}
+            row.update(results.get(story_key, no_articles))
             row["instructions_removed"] = removed.get(story_key, 0)
         rows.append(row)
         _count(row, stats)
