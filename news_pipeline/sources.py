@@ -104,6 +104,10 @@ class EditorConfig(BaseModel):
     input_tokens_per_story: int = Field(default=3000, ge=200)
     max_output_tokens: int = Field(default=700, ge=64)
     temperature: float = Field(default=0.2, ge=0, le=2)
+    # Per endpoint: a local model on a CPU needs minutes where a hosted API needs seconds.
+    # Unset, the editor resource's settings apply (Dagster run config can change those).
+    timeout_seconds: float | None = Field(default=None, gt=0)
+    max_concurrency: int | None = Field(default=None, ge=1)
     # For the estimated cost in the asset's metadata: the provider's list prices.
     price_per_million_input_tokens: float = Field(default=0.0, ge=0)
     price_per_million_output_tokens: float = Field(default=0.0, ge=0)
@@ -137,9 +141,10 @@ class EditorConfig(BaseModel):
 
 
 class SourcesConfig(BaseModel):
-    """The whole sources file."""
+    """The whole sources file. Validation errors never quote a value (a key pasted into the
+    editor block must not reach a terminal or a log); the messages name the field instead."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     timezone: str = DEFAULT_TIMEZONE
     report_language: Literal["zh", "en"] = "zh"

@@ -192,12 +192,16 @@ class EditorResource(ConfigurableResource):
             return cls(api_key=EnvVar(name), api_key_env=name, **settings)
         return cls(api_key_env=name, **settings)
 
-    def client_settings(self) -> ClientSettings:
+    def client_settings(self, editor: EditorConfig | None = None) -> ClientSettings:
+        """These settings, with the block's `timeout_seconds` (for one read and for a whole
+        exchange) and `max_concurrency` when it sets them."""
+        timeout = editor.timeout_seconds if editor else None
+        concurrency = editor.max_concurrency if editor else None
         return ClientSettings(
-            max_concurrency=self.max_concurrency,
+            max_concurrency=concurrency or self.max_concurrency,
             connect_timeout=self.connect_timeout,
-            read_timeout=self.read_timeout,
-            total_timeout=self.total_timeout,
+            read_timeout=timeout or self.read_timeout,
+            total_timeout=max(timeout or 0, self.total_timeout),
             max_retries=self.max_retries,
             backoff_base_seconds=self.backoff_base_seconds,
             backoff_max_seconds=self.backoff_max_seconds,

@@ -98,7 +98,7 @@ def build_edited_stories(wiring: Wiring) -> AssetsDefinition:
             config=config.editor,
             api_key=editor.api_key,
             api_key_env=editor.api_key_env,
-            settings=editor.client_settings(),
+            settings=editor.client_settings(config.editor),
             database_path=output_location.database_path,
             progress=stage_progress.reporter(context, "edited_stories"),
         )

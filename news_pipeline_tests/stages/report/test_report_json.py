@@ -56,13 +56,16 @@ def test_report_json_has_exactly_the_contract_shape(tmp_path: Path) -> None:
         "tier",
         "importance",
         "summary",
+        "summary_source",
+        "insight",
         "published_at",
         "articles",
     }
     for entry in data["stories"]:
         assert set(entry) == story_keys
-        for key in story_keys - {"importance", "articles"}:
+        for key in story_keys - {"importance", "articles", "insight"}:
             assert isinstance(entry[key], str), key
+        assert entry["summary_source"] == "extractive" and entry["insight"] is None
         assert isinstance(entry["importance"], int | float)
         assert not isinstance(entry["importance"], bool)
         assert entry["category"] in schema.CATEGORY_IDS
