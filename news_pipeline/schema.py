@@ -232,6 +232,32 @@ CATEGORIZED_ITEMS_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+# The editor's verdict per story (news_pipeline/editor): what daily_report prints. `title`
+# and `summary` are the editor's when summary_source is "llm", else categorized_items' own.
+SUMMARY_SOURCES = ("llm", "extractive")
+EDITED_STORIES_SCHEMA: dict[str, pl.DataType] = {
+    "partition_date": pl.Date(),
+    "story_id": pl.String(),
+    "title": pl.String(),
+    "summary": pl.String(),
+    "insight": pl.String(),
+    "summary_source": pl.String(),
+    # edited | cached | rejected | failed | over_budget | not_configured | off_topic
+    "outcome": pl.String(),
+    # why a story kept its extractive text: the rejection or failure kind (null otherwise)
+    "reason": pl.String(),
+    "detail": pl.String(),
+    "cache_hit": pl.Boolean(),
+    "requests": pl.Int64(),
+    "prompt_tokens": pl.Int64(),
+    "completion_tokens": pl.Int64(),
+    "instructions_removed": pl.Int64(),
+    "model": pl.String(),
+    "prompt_version": pl.String(),
+    "cache_key": pl.String(),
+}
+
+
 def empty_frame(schema: dict[str, pl.DataType]) -> pl.DataFrame:
     return pl.DataFrame(schema=schema)
 

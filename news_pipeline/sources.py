@@ -26,6 +26,22 @@ class SourcesFileError(ValueError):
     """A sources file that cannot be used; the message is one line fit for a terminal."""
 
 
+def check_http_url(value: str) -> str:
+    """An http(s) URL with a host, no whitespace and a valid port, or ValueError saying why."""
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValueError(f"scheme must be http or https, got {parts.scheme or 'none'!r}")
+    if not parts.hostname:
+        raise ValueError("has no host")
+    if any(character.isspace() or ord(character) < 32 for character in value):
+        raise ValueError("contains whitespace or control characters")
+    try:
+        parts.port  # noqa: B018 (raises ValueError on a port that is not a number in range)
+    except ValueError as error:
+        raise ValueError(f"has an invalid port ({error})") from error
+    return value
+
+
 class SourceConfig(BaseModel):
     """One site listing: an RSS/Atom feed, an HTML list page or a (news) sitemap."""
 
@@ -49,18 +65,7 @@ class SourceConfig(BaseModel):
     @field_validator("url")
     @classmethod
     def _url_is_http(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme.lower() not in ("http", "https"):
-            raise ValueError(f"scheme must be http or https, got {parts.scheme or 'none'!r}")
-        if not parts.hostname:
-            raise ValueError("has no host")
-        if any(character.isspace() or ord(character) < 32 for character in value):
-            raise ValueError("contains whitespace or control characters")
-        try:
-            parts.port  # noqa: B018 (raises ValueError on a port that is not a number in range)
-        except ValueError as error:
-            raise ValueError(f"has an invalid port ({error})") from error
-        return value
+        return check_http_url(value)
 
     @model_validator(mode="after")
     def _selector_matches_type(self) -> SourceConfig:
@@ -78,15 +83,74 @@ class SourceConfig(BaseModel):
         return self
 
 
-class SourcesConfig(BaseModel):
-    """The whole sources file."""
+_ENV_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+
+class EditorConfig(BaseModel):
+    """The optional `editor:` block: an OpenAI-compatible Chat Completions endpoint that
+    writes titles, summaries and insight lines (news_pipeline/editor). The key itself is
+    never in the file, only the name of the environment variable that holds it; errors about
+    this block never echo a value (`hide_input_in_errors`), in case a key was pasted in."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+
+    base_url: str
+    model: str = Field(min_length=1)
+    api_key_env: str | None = None
+    max_calls_per_day: int = Field(default=200, ge=0)
+    max_tokens_per_day: int = Field(default=400_000, ge=0)
+    allow_private_addresses: bool = False
+    # Article text per story is cut to this many (estimated) tokens before it is sent.
+    input_tokens_per_story: int = Field(default=3000, ge=200)
+    max_output_tokens: int = Field(default=700, ge=64)
+    temperature: float = Field(default=0.2, ge=0, le=2)
+    # Per endpoint: a local model on a CPU needs minutes where a hosted API needs seconds.
+    # Unset, the editor resource's settings apply (Dagster run config can change those).
+    timeout_seconds: float | None = Field(default=None, gt=0)
+    max_concurrency: int | None = Field(default=None, ge=1)
+    # For the estimated cost in the asset's metadata: the provider's list prices.
+    price_per_million_input_tokens: float = Field(default=0.0, ge=0)
+    price_per_million_output_tokens: float = Field(default=0.0, ge=0)
+    currency: str = Field(default="USD", min_length=1, max_length=8)
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url_is_http(cls, value: str) -> str:
+        value = check_http_url(value)
+        if urlsplit(value).query or urlsplit(value).fragment:
+            raise ValueError("must not have a query or fragment")
+        return value.rstrip("/")
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _names_a_variable(cls, value: str | None) -> str | None:
+        if value is not None and not _ENV_VAR_NAME.match(value):
+            raise ValueError(
+                "must be the name of an environment variable (letters, digits, _), "
+                "not the key itself"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _key_only_over_tls(self) -> EditorConfig:
+        """A key sent over plain HTTP to a public host can be read by anyone on the path."""
+        plain_http = urlsplit(self.base_url).scheme.lower() != "https"
+        if self.api_key_env and not self.allow_private_addresses and plain_http:
+            raise ValueError("base_url: must be https when api_key_env is set")
+        return self
+
+
+class SourcesConfig(BaseModel):
+    """The whole sources file. Validation errors never quote a value (a key pasted into the
+    editor block must not reach a terminal or a log); the messages name the field instead."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     timezone: str = DEFAULT_TIMEZONE
     report_language: Literal["zh", "en"] = "zh"
     allow_private_addresses: bool = False
     sources: list[SourceConfig] = Field(min_length=1)
+    editor: EditorConfig | None = None
 
     @field_validator("timezone")
     @classmethod

@@ -12,6 +12,9 @@ from dagster import DagsterInstance, ExecuteInProcessResult, instance_for_test, 
 from news_pipeline.defs import build_defs
 from news_pipeline.fetch import BodyStore
 
+# The Chat Completions test server's fixture (`chat_server`), for every test module.
+pytest_plugins = ["news_pipeline_tests.support.chat_server"]
+
 
 @pytest.fixture
 def body_store(tmp_path: Path) -> BodyStore:

@@ -183,6 +183,26 @@ def categorized_row(**overrides: Any) -> dict[str, Any]:
     return _row(schema.CATEGORIZED_ITEMS_SCHEMA, defaults, overrides)
 
 
+def edited_row(**overrides: Any) -> dict[str, Any]:
+    """One `edited_stories` row: by default story "story-1" written by the editor (llm)."""
+    defaults = {
+        "partition_date": DAY,
+        "story_id": STORY_ID,
+        "title": TITLE,
+        "summary": "Example Lab released an open-weight model on Friday.",
+        "insight": "Open weights let anyone run the model.",
+        "summary_source": "llm",
+        "outcome": "edited",
+        "cache_hit": False,
+        "requests": 1,
+        "prompt_tokens": 500,
+        "completion_tokens": 80,
+        "instructions_removed": 0,
+        "model": "test-model",
+    }
+    return _row(schema.EDITED_STORIES_SCHEMA, defaults, overrides)
+
+
 def _frame(rows: Iterable[Mapping[str, Any]], contract: dict[str, pl.DataType]) -> pl.DataFrame:
     frame = pl.DataFrame(list(rows), schema=contract)
     return schema.conform(frame, contract)
@@ -206,3 +226,8 @@ def deduped_frame(rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
 def categorized_frame(rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
     """A `categorized_items` frame of factory rows, typed as the contract."""
     return _frame(rows, schema.CATEGORIZED_ITEMS_SCHEMA)
+
+
+def edited_frame(rows: Iterable[Mapping[str, Any]]) -> pl.DataFrame:
+    """An `edited_stories` frame of factory rows, typed as the contract."""
+    return _frame(rows, schema.EDITED_STORIES_SCHEMA)

@@ -26,6 +26,7 @@ STAGES = (
     "cleaned_articles",
     "deduped_stories",
     "categorized_items",
+    "edited_stories",
     "daily_report",
 )
 REPORT_FILES = ("report.md", "report.html", "report.json")

@@ -19,6 +19,8 @@ from dagster import (
     define_asset_job,
 )
 
+from news_pipeline.defs.editor.assets import build_edited_stories
+from news_pipeline.defs.editor.checks import build_edited_stories_checks
 from news_pipeline.defs.editorial.assets import build_categorized_items
 from news_pipeline.defs.editorial.checks import build_categorized_items_checks
 from news_pipeline.defs.fetch.assets import build_raw_articles
@@ -28,6 +30,7 @@ from news_pipeline.defs.report.assets import build_daily_report
 from news_pipeline.defs.report.checks import build_daily_report_checks
 from news_pipeline.defs.resources import (
     EditorialResource,
+    EditorResource,
     HttpClientResource,
     OutputLocationResource,
     SourcesResource,
@@ -60,12 +63,14 @@ def build_defs(
         else SourcesResource(sources_file=str(Path(sources_file).resolve()))
     )
     start = partitions_start or os.environ.get(PARTITIONS_START_ENV) or DEFAULT_PARTITIONS_START
-    wiring = Wiring.for_timezone(sources.load().timezone, start)
+    config = sources.load()
+    wiring = Wiring.for_timezone(config.timezone, start)
     assets = [
         build_raw_articles(wiring),
         build_cleaned_articles(wiring),
         build_deduped_stories(wiring),
         build_categorized_items(wiring),
+        build_edited_stories(wiring),
         build_daily_report(wiring),
     ]
     checks = [
@@ -73,6 +78,7 @@ def build_defs(
         *build_cleaned_articles_checks(wiring),
         *build_deduped_stories_checks(wiring),
         *build_categorized_items_checks(wiring),
+        *build_edited_stories_checks(wiring),
         *build_daily_report_checks(wiring),
     ]
     job = define_asset_job(
@@ -90,6 +96,7 @@ def build_defs(
         "http_client": HttpClientResource(),
         "output_location": output_location,
         "editorial": EditorialResource(),
+        "editor": EditorResource.for_editor(config.editor),
         "stage_progress": StageProgressResource(),
         **(resource_overrides or {}),
     }

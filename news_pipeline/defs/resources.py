@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from dagster import AssetExecutionContext, ConfigurableResource
+from dagster import AssetExecutionContext, ConfigurableResource, EnvVar
 from pydantic import Field
 
 from news_pipeline.demo.server import (
@@ -23,10 +23,11 @@ from news_pipeline.demo.server import (
     DEMO_SOURCES_PATH,
     serve_demo_corpus,
 )
+from news_pipeline.editor import ClientSettings
 from news_pipeline.editorial import CategorizeSettings, Taxonomy, load_taxonomy
 from news_pipeline.fetch import BodyStore, FetchSettings, HttpCache
 from news_pipeline.progress import ProgressReporter
-from news_pipeline.sources import SourcesConfig, load_sources
+from news_pipeline.sources import EditorConfig, SourcesConfig, load_sources
 from news_pipeline.stories import DedupeSettings
 
 SOURCES_ENV = "NEWS_PIPELINE_SOURCES"
@@ -159,6 +160,53 @@ class EditorialResource(ConfigurableResource):
 
     def workers(self) -> int:
         return self.extraction_workers or os.cpu_count() or 1
+
+
+class EditorResource(ConfigurableResource):
+    """The editor's client settings and key. Endpoint, model and budget are in the sources
+    file's `editor:` block; the key is read through Dagster's EnvVar from the variable that
+    block names, so run config, the UI and the event log show the variable's name only."""
+
+    api_key: str | None = Field(default=None, description="Set with EnvVar, never a literal.")
+    api_key_env: str | None = Field(
+        default=None, description="The variable the sources file names, for messages."
+    )
+    max_concurrency: int = ClientSettings.max_concurrency
+    connect_timeout: float = ClientSettings.connect_timeout
+    read_timeout: float = ClientSettings.read_timeout
+    total_timeout: float = ClientSettings.total_timeout
+    max_retries: int = ClientSettings.max_retries
+    backoff_base_seconds: float = ClientSettings.backoff_base_seconds
+    backoff_max_seconds: float = ClientSettings.backoff_max_seconds
+    retry_after_max_seconds: float = ClientSettings.retry_after_max_seconds
+    max_rejected_share: float = Field(
+        default=0.25, description="The check warns above this share of rejected answers."
+    )
+
+    @classmethod
+    def for_editor(cls, editor: EditorConfig | None, **settings: object) -> EditorResource:
+        """EnvVar of the block's variable when it is set; without it the editor sends
+        nothing (every story extractive, `missing_api_key`) instead of failing the run."""
+        name = editor.api_key_env if editor else None
+        if name and os.environ.get(name):
+            return cls(api_key=EnvVar(name), api_key_env=name, **settings)
+        return cls(api_key_env=name, **settings)
+
+    def client_settings(self, editor: EditorConfig | None = None) -> ClientSettings:
+        """These settings, with the block's `timeout_seconds` (for one read and for a whole
+        exchange) and `max_concurrency` when it sets them."""
+        timeout = editor.timeout_seconds if editor else None
+        concurrency = editor.max_concurrency if editor else None
+        return ClientSettings(
+            max_concurrency=concurrency or self.max_concurrency,
+            connect_timeout=self.connect_timeout,
+            read_timeout=timeout or self.read_timeout,
+            total_timeout=max(timeout or 0, self.total_timeout),
+            max_retries=self.max_retries,
+            backoff_base_seconds=self.backoff_base_seconds,
+            backoff_max_seconds=self.backoff_max_seconds,
+            retry_after_max_seconds=self.retry_after_max_seconds,
+        )
 
 
 # The attribute of a log record that carries a progress update, for loggers that show it.

@@ -3,9 +3,9 @@
 Input is `deduped_stories` (one row per article); output is `categorized_items`, one row per
 story, in the columns of `schema.CATEGORIZED_ITEMS_SCHEMA`. Per story: the lead article, its
 category and AI relevance (`categories`), importance (`importance`), an extractive summary of
-the lead (`summaries`) and key facts (`key_facts`); then tiers per day. Sentences that several
-stories of one day share (site furniture) stay out of summaries and key facts. Everything is
-deterministic and offline.
+its articles (`summaries`) and key facts (`key_facts`); then tiers per day. Sentences that
+several stories of one day share (site furniture) stay out of summaries and key facts.
+Everything is deterministic and offline.
 """
 
 from __future__ import annotations
@@ -105,6 +105,7 @@ def _categorize_one(
         language,
         budget_chars=settings.summary_budget_chars,
         budget_words=settings.summary_budget_words,
+        titles=[title, *(_row_title(row) for row in others)],
     )
     key_facts = story_key_facts(clean_lead_text, other_texts, language, settings.max_key_facts)
 

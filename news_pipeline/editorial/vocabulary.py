@@ -46,3 +46,10 @@ def fact_units() -> dict[str, list[str]]:
     """Regex alternatives of the units after a number: zh_multipliers, zh_units, en_units."""
     units = _load("fact_units.yaml")
     return {key: list(units[key]) for key in ("zh_multipliers", "zh_units", "en_units")}
+
+
+def summary_cue_patterns() -> dict[str, list[str]]:
+    """Regexes of the cues of a news lead (`event`), of background (`background`) and of a
+    sentence that leans on an earlier one (`dependent`)."""
+    cues = _load("summary_cues.yaml")
+    return {key: list(cues[key]) for key in ("event", "background", "dependent")}

@@ -13,14 +13,18 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from news_pipeline.fetch.body_store import BodyMissingError, BodyStore, read_body
     from news_pipeline.fetch.http_cache import HttpCache
-    from news_pipeline.fetch.policy import FetchSettings
+    from news_pipeline.fetch.policy import AddressPolicy, FetchBlocked, FetchSettings
     from news_pipeline.fetch.stage import (
         collect_raw_articles,
         collect_raw_articles_async,
         source_summary,
     )
+    from news_pipeline.fetch.transport import make_transport
 
 _HOMES = {
+    "AddressPolicy": "policy",
+    "FetchBlocked": "policy",
+    "make_transport": "transport",
     "BodyMissingError": "body_store",
     "BodyStore": "body_store",
     "read_body": "body_store",
@@ -32,12 +36,15 @@ _HOMES = {
 }
 
 __all__ = [
+    "AddressPolicy",
     "BodyMissingError",
     "BodyStore",
+    "FetchBlocked",
     "FetchSettings",
     "HttpCache",
     "collect_raw_articles",
     "collect_raw_articles_async",
+    "make_transport",
     "read_body",
     "source_summary",
 ]

@@ -91,9 +91,10 @@ def render_daily_report(
     language: Language = "zh",
     category_names: Mapping[str, Mapping[str, str]] | None = None,
     templates_dir: Path | None = None,
+    edited: pl.DataFrame | None = None,
 ) -> tuple[ReportView, ReportPaths]:
     """build_report + build_report_view + write_view for one partition, in one call."""
-    report = build_report(categorized, deduped, day, timezone, generated_at)
+    report = build_report(categorized, deduped, day, timezone, generated_at, edited)
     view = build_report_view(
         report, categorized, deduped, language=language, category_names=category_names
     )

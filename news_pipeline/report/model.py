@@ -20,6 +20,7 @@ from news_pipeline import schema
 from news_pipeline.report.untrusted import as_text
 
 Tier = Literal["headline", "section", "brief"]
+SummarySource = Literal["llm", "extractive"]
 ExclusionReason = Literal[
     "duplicate_url", "off_topic", "no_text", "fetch_failed", "out_of_window", "seen_before"
 ]
@@ -45,6 +46,8 @@ class ReportStory(_Strict):
     tier: Tier
     importance: float
     summary: str
+    summary_source: SummarySource = "extractive"
+    insight: str | None = None
     published_at: str
     articles: list[ReportArticle]
     # the story_id of the earlier story this one develops, null when it continues nothing
@@ -135,15 +138,29 @@ def _accounted_items(deduped: pl.DataFrame, window: schema.DayWindow) -> pl.Data
     return items.filter(~before_window.fill_null(False))
 
 
+def _edited_text(edited: pl.DataFrame | None) -> dict[str, dict[str, Any]]:
+    """story_id -> the editor's title, summary and insight, for stories it wrote."""
+    if edited is None:
+        return {}
+    edited = schema.conform(edited, schema.EDITED_STORIES_SCHEMA)
+    return {
+        row["story_id"]: row
+        for row in edited.filter(pl.col("summary_source") == "llm").iter_rows(named=True)
+    }
+
+
 def build_report(
     categorized: pl.DataFrame,
     deduped: pl.DataFrame,
     day: date,
     timezone: str,
     generated_at: datetime,
+    edited: pl.DataFrame | None = None,
 ) -> Report:
     """Assemble report.json for one partition from its categorized stories and deduped rows.
 
+    `edited` (the partition's edited_stories rows) gives the editor's title, summary and
+    insight of the stories whose summary_source is "llm"; the others keep categorized's own.
     Raises ReportAccountingError when an item row has neither an exclusion reason nor a
     categorized story, or a story has no member article: the report would then lose an item.
     """
@@ -191,6 +208,7 @@ def build_report(
         pl.col("importance").fill_nan(0.0).fill_null(0.0).alias("_rank")
     ).sort(["_rank", "story_id"], descending=[True, False])
     seen: set[str] = set()
+    edited_text = _edited_text(edited)
     for row in ordered.iter_rows(named=True):
         story_id = row["story_id"]
         if story_id in seen:
@@ -218,15 +236,19 @@ def build_report(
             (m["published_at"] for m in story_members if m["published_at"] is not None),
             default=window.start_utc,
         )
+        editor = edited_text.get(story_id)
+        text = editor or row
         stories.append(
             ReportStory(
                 story_id=story_id,
-                title=as_text(row["title"]).strip() or article_title(story_members[0]),
+                title=as_text(text["title"]).strip() or article_title(story_members[0]),
                 url=as_text(row["url"]) or as_text(story_members[0]["url"]),
                 category=row["category"] or "other",
                 tier=row["tier"] or "brief",
                 importance=_importance(row["importance"]),
-                summary=as_text(row["summary"]),
+                summary=as_text(text["summary"]),
+                summary_source="llm" if editor else "extractive",
+                insight=(as_text(editor["insight"]) or None) if editor else None,
                 published_at=_local_iso(published, tz),
                 articles=[
                     ReportArticle(

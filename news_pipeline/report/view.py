@@ -50,6 +50,10 @@ class StoryView(_View):
     tier: str
     importance: float
     summary: str
+    # The editor's line on why the story matters, and whether it wrote the summary (the
+    # pages say so, so a reader knows a model wrote it).
+    insight: str | None
+    summary_source: str
     key_facts: list[str]
     published: str
     articles: list[ArticleView]
@@ -197,6 +201,8 @@ def build_report_view(
             tier=story.tier,
             importance=story.importance,
             summary=story.summary,
+            insight=story.insight,
+            summary_source=story.summary_source,
             key_facts=key_facts.get(story.story_id, []),
             published=format_moment(datetime.fromisoformat(story.published_at), day, language),
             articles=articles,

@@ -34,6 +34,8 @@ from news_pipeline_tests.factories import (
     cleaned_row,
     deduped_frame,
     deduped_row,
+    edited_frame,
+    edited_row,
     raw_feed_row,
     raw_frame,
     raw_row,
@@ -66,6 +68,21 @@ def _deduped(*rows: dict) -> pl.DataFrame:
 
 def _categorized(*rows: dict) -> pl.DataFrame:
     return categorized_frame(rows)
+
+
+def _edited(*rows: dict) -> pl.DataFrame:
+    return edited_frame(rows)
+
+
+def _rejected(story_id: str, reason: str, detail: str) -> dict:
+    return edited_row(
+        story_id=story_id,
+        summary_source="extractive",
+        outcome="rejected",
+        reason=reason,
+        detail=detail,
+        insight=None,
+    )
 
 
 def _report(*articles: tuple[str, str]) -> pl.DataFrame:
@@ -178,6 +195,28 @@ CASES = [
             )
         },
         shows=[STORY_ID, TITLE],
+    ),
+    Case(
+        "edited_stories_few_rejected_answers",
+        AssetCheckSeverity.WARN,
+        bad={
+            "edited_stories": _edited(
+                edited_row(),
+                _rejected("story-2", "ungrounded_number", "summary: '87%' is in no article"),
+                _rejected("story-3", "invalid_json", "not JSON"),
+            )
+        },
+        good={
+            "edited_stories": _edited(
+                edited_row(),
+                edited_row(story_id="story-2", outcome="cached"),
+                edited_row(story_id="story-3", outcome="edited"),
+                edited_row(story_id="story-4", outcome="edited"),
+                _rejected("story-5", "ungrounded_name", "title: 'Gemini' is in no article"),
+                edited_row(story_id="story-6", outcome="over_budget", summary_source="extractive"),
+            )
+        },
+        shows=["story-2", "ungrounded_number", "87%", "0.6667"],
     ),
     Case(
         "daily_report_accounts_for_every_item",

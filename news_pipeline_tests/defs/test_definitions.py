@@ -23,6 +23,7 @@ STAGES = [
     "cleaned_articles",
     "deduped_stories",
     "categorized_items",
+    "edited_stories",
     "daily_report",
 ]
 # Written by hand: a renamed, lost or added asset, check, job or schedule must be deliberate.
@@ -47,6 +48,7 @@ SNAPSHOT = {
             ("categorized_items_on_topic_have_tier", True),
             ("categorized_items_one_row_per_story", True),
         ],
+        "edited_stories": [("edited_stories_few_rejected_answers", False)],
         "daily_report": [("daily_report_accounts_for_every_item", True)],
     },
     "jobs": ["daily_report_job"],

@@ -23,6 +23,7 @@ TABLES = [
     "cleaned_articles",
     "deduped_stories",
     "categorized_items",
+    "edited_stories",
     "daily_report",
 ]
 
@@ -69,7 +70,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     }
 
 
-CHECKS_PER_RUN = 10  # test_definitions.py's snapshot names them
+CHECKS_PER_RUN = 11  # test_definitions.py's snapshot names them
 
 
 def test_every_run_and_check_succeeds(demo_run: dict[str, Any]) -> None:
@@ -172,3 +173,20 @@ def test_rematerializing_a_day_replaces_its_rows(demo_run: dict[str, Any]) -> No
     assert counts_first == counts_second
     assert all(count > 0 for count in counts_first.values())
     assert counts_first["daily_report"] == 1
+
+
+def test_without_an_editor_every_story_is_extractive_and_nothing_is_sent(
+    demo_run: dict[str, Any],
+) -> None:
+    """CONTRACT.md: no `editor:` block, no request; edited_stories still materializes."""
+    for report in demo_run["reports"].values():
+        assert {s["summary_source"] for s in report["stories"]} == {"extractive"}
+        assert {s["insight"] for s in report["stories"]} == {None}
+    with duckdb.connect(str(demo_run["data_dir"] / "news.duckdb"), read_only=True) as connection:
+        outcomes = connection.execute("select distinct outcome from edited_stories").fetchall()
+        tables = {name for (name,) in connection.execute("show tables").fetchall()}
+    assert outcomes == [("not_configured",)]
+    assert not tables & {"editor_answers", "editor_requests"}
+    for result in demo_run["results"].values():
+        (materialization,) = [m for m in result.asset_materializations_for_node("edited_stories")]
+        assert materialization.metadata["requests"].value == 0

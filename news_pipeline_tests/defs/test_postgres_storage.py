@@ -224,6 +224,7 @@ def test_a_materialized_day_is_recorded_in_postgresql(
             "cleaned_articles",
             "deduped_stories",
             "categorized_items",
+            "edited_stories",
             "daily_report",
         }
         assert {(f'["{name}"]', DAY) for name in expected_assets} == materialized

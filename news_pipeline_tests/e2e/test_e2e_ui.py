@@ -52,6 +52,7 @@ ASSETS = [
     "cleaned_articles",
     "deduped_stories",
     "categorized_items",
+    "edited_stories",
     "daily_report",
 ]
 # Written from the check modules' docstrings: what each check guards, independent of any run.
@@ -65,6 +66,7 @@ CHECKS = {
     "categorized_items_known_category",
     "categorized_items_one_row_per_story",
     "categorized_items_on_topic_have_tier",
+    "edited_stories_few_rejected_answers",
     "daily_report_accounts_for_every_item",
 }
 BACKFILL_DAYS = ["2026-02-13", "2026-02-14", "2026-02-15"]

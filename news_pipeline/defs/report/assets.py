@@ -48,7 +48,11 @@ def build_daily_report(wiring: Wiring) -> AssetsDefinition:
     @asset(
         **wiring.asset_settings(),
         metadata=PARTITION_METADATA,
-        ins={"categorized_items": AssetIn(), "deduped_stories": deduped_without_text()},
+        ins={
+            "categorized_items": AssetIn(),
+            "edited_stories": AssetIn(),
+            "deduped_stories": deduped_without_text(),
+        },
         kinds={"python", "jinja", "markdown", "html", "json"},
         # The schedule ticks at 07:00; a report older than that morning's 09:00 deadline is late.
         freshness_policy=FreshnessPolicy.cron(
@@ -58,13 +62,15 @@ def build_daily_report(wiring: Wiring) -> AssetsDefinition:
         ),
         description=(
             "The rendered daily digest: report.md (Jekyll/Hugo post), report.html "
-            "(standalone) and report.json under <data-dir>/reports/<date>/. The table keeps "
+            "(standalone) and report.json under <data-dir>/reports/<date>/, with each "
+            "story's title, summary and insight from edited_stories. The table keeps "
             "one row per day with the paths, counts and the report JSON."
         ),
     )
     def daily_report(
         context: AssetExecutionContext,
         categorized_items: pl.DataFrame,
+        edited_stories: pl.DataFrame,
         deduped_stories: pl.DataFrame,
         sources: SourcesResource,
         editorial: EditorialResource,
@@ -74,6 +80,7 @@ def build_daily_report(wiring: Wiring) -> AssetsDefinition:
         config = sources.load()
         categorized = schema.conform(categorized_items, schema.CATEGORIZED_ITEMS_SCHEMA)
         deduped = schema.conform(deduped_stories, schema.DEDUPED_STORIES_SCHEMA)
+        edited = schema.conform(edited_stories, schema.EDITED_STORIES_SCHEMA)
         taxonomy = editorial.taxonomy()
         templates_dir = Path(editorial.templates_dir) if editorial.templates_dir else None
         generated_at = datetime.now(UTC)
@@ -90,6 +97,7 @@ def build_daily_report(wiring: Wiring) -> AssetsDefinition:
                 day=window.day,
                 timezone=config.timezone,
                 generated_at=generated_at,
+                edited=rows_of_day(edited, window.day),
             )
             paths = write_report(
                 report,

@@ -110,3 +110,63 @@ def test_dateline_is_dropped_from_summary_sentences() -> None:
 def test_summary_of_empty_or_furniture_only_text_is_empty() -> None:
     assert summarize_story("", ["other text"], "zh") == ""
     assert summarize_story("责任编辑：张三。", [], "zh") == ""
+
+
+# ---- the summary opens with the event, drawn from every article ------------------------------
+
+EXPLAINER_LEAD = (
+    "Mixture-of-experts models have been studied for more than thirty years. "
+    "The idea is to route each token to a few specialist sub-networks instead of the whole "
+    "model. Researchers have long argued the approach saves compute at inference time. "
+    "Alibaba's new Qwen3.5 family uses the design at a larger scale than before."
+)
+EVENT_REPORT = (
+    "Alibaba released Qwen3.5 on Monday, an open-weight model family whose flagship has "
+    "397 billion parameters. Only 17 billion of them are active for each token. "
+    "The company said deployment memory falls by 60 percent."
+)
+TITLES = ["How mixture-of-experts works", "Alibaba releases Qwen3.5 open-weight models"]
+
+
+def test_an_explainer_lead_still_opens_with_the_event() -> None:
+    summary = summarize_story(EXPLAINER_LEAD, [EVENT_REPORT], "en", titles=TITLES)
+    assert summary.startswith("Alibaba released Qwen3.5 on Monday")
+    # Lead-only summaries (the old behaviour) opened with the explainer's first sentence.
+    assert not summary.startswith("Mixture-of-experts")
+
+
+def test_the_event_opens_even_when_outlets_repeat_a_detail() -> None:
+    lead = (
+        "宇树科技、银河通用、松延动力和魔法原子四家机器人企业确认将登上今年春晚。"
+        "宇树的人形机器人将在武术节目中完成集群变阵。"
+        "魔法原子的机器狗将在宜宾分会场亮相。"
+    )
+    others = ["魔法原子的机器狗将在宜宾分会场亮相，这是它首次登上春晚。"]
+    titles = ["四家机器人企业将登春晚", "春晚机器人阵容揭晓"]
+    summary = summarize_story(lead, others, "zh", budget_chars=40, titles=titles)
+    event = "宇树科技、银河通用、松延动力和魔法原子四家机器人企业确认将登上今年春晚。"
+    assert summary.startswith(event)
+    assert "宜宾" not in summary
+
+
+def test_another_article_adds_only_a_new_fact_and_never_a_paraphrase() -> None:
+    lead = (
+        "Alibaba released Qwen3.5 on Monday, an open-weight model family whose flagship has "
+        "397 billion parameters."
+    )
+    others = [
+        "Alibaba's new Qwen3.5 has 397B parameters, the company said on Monday in Hangzhou.",
+        "The Qwen3.5 models support 201 languages and dialects, up from 119 before.",
+    ]
+    summary = summarize_story(lead, others, "en", budget_words=60, titles=TITLES)
+    assert summary == lead + " " + others[1]
+
+
+def test_a_sentence_leaning_on_an_earlier_one_does_not_open_the_summary() -> None:
+    lead = (
+        "他在五个月里上线了120多款App，其中九成已有付费用户，产品主要卖到海外。"
+        "杭州一名年轻开发者用AI搭建了一条App开发流水线，五个月上线120多款App。"
+    )
+    titles = ["杭州开发者靠AI五个月上线120多款App"]
+    summary = summarize_story(lead, [], "zh", budget_chars=60, titles=titles)
+    assert summary.startswith("杭州一名年轻开发者")

@@ -56,15 +56,18 @@ def test_report_json_has_exactly_the_contract_shape(tmp_path: Path) -> None:
         "tier",
         "importance",
         "summary",
+        "summary_source",
+        "insight",
         "published_at",
         "articles",
         "continues",
     }
     for entry in data["stories"]:
         assert set(entry) == story_keys
-        for key in story_keys - {"importance", "articles", "continues"}:
+        for key in story_keys - {"importance", "articles", "continues", "insight"}:
             assert isinstance(entry[key], str), key
         assert entry["continues"] is None or entry["continues"].startswith("s")
+        assert entry["summary_source"] == "extractive" and entry["insight"] is None
         assert isinstance(entry["importance"], int | float)
         assert not isinstance(entry["importance"], bool)
         assert entry["category"] in schema.CATEGORY_IDS

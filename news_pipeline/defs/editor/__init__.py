@@ -1,0 +1,1 @@
+"""The editor's asset (edited_stories) and its check."""
