@@ -119,6 +119,9 @@ def test_real_ai_stories_are_not_off_topic(taxonomy: Taxonomy, title: str, body:
         ("Potato chips maker raises prices", "Potato chip prices rise by 5% this spring."),
         ("扫地机器人销量增长", "扫地机器人线上销量同比增长两成，均价下降。"),
         ("模型博览会开幕", "展会上有火车模型和飞机模型，吸引了很多模型爱好者。"),
+        ("餐馆包间预订火爆", "不少餐馆推出小程序，顾客可一键预订除夕包间。"),
+        ("Hotel bookings soar before the holiday", "Guests can book rooms in the app."),
+        ("新款笔记本电脑支持邮件和日程同步", "这款电脑预装办公软件，桌面更简洁。"),
     ],
 )
 def test_misleading_words_are_off_topic(taxonomy: Taxonomy, title: str, body: str) -> None:
