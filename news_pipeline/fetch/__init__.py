@@ -12,13 +12,20 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from news_pipeline.fetch.body_store import BodyMissingError, BodyStore, read_body
+    from news_pipeline.fetch.fetcher import parse_retry_after
     from news_pipeline.fetch.http_cache import HttpCache
-    from news_pipeline.fetch.policy import FetchSettings
+    from news_pipeline.fetch.policy import (
+        DEFAULT_USER_AGENT,
+        AddressPolicy,
+        FetchBlocked,
+        FetchSettings,
+    )
     from news_pipeline.fetch.stage import (
         collect_raw_articles,
         collect_raw_articles_async,
         source_summary,
     )
+    from news_pipeline.fetch.transport import make_client
 
 _HOMES = {
     "BodyMissingError": "body_store",
@@ -26,18 +33,28 @@ _HOMES = {
     "read_body": "body_store",
     "HttpCache": "http_cache",
     "FetchSettings": "policy",
+    "AddressPolicy": "policy",
+    "FetchBlocked": "policy",
+    "DEFAULT_USER_AGENT": "policy",
+    "make_client": "transport",
+    "parse_retry_after": "fetcher",
     "collect_raw_articles": "stage",
     "collect_raw_articles_async": "stage",
     "source_summary": "stage",
 }
 
 __all__ = [
+    "DEFAULT_USER_AGENT",
+    "AddressPolicy",
     "BodyMissingError",
     "BodyStore",
+    "FetchBlocked",
     "FetchSettings",
     "HttpCache",
     "collect_raw_articles",
     "collect_raw_articles_async",
+    "make_client",
+    "parse_retry_after",
     "read_body",
     "source_summary",
 ]
