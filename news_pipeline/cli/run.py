@@ -26,7 +26,10 @@ STAGES = (
     "cleaned_articles",
     "deduped_stories",
     "categorized_items",
+    "source_health",
     "daily_report",
+    "report_archive",
+    "report_deliveries",
 )
 REPORT_FILES = ("report.md", "report.html", "report.json")
 # On a terminal the bars move several times a second; the run's log gets the same lines.

@@ -37,19 +37,19 @@ def _token_like(piece: str) -> bool:
 
 
 def url_secrets(url: str) -> list[str]:
-    """The parts of a URL that may be secret: all of it, its path and query, user info, and
-    each token-like path segment and query value (raw and percent-decoded)."""
+    """The parts of a URL that may be secret: all of it, its path and query, user info,
+    Telegram's `bot<id>:<key>` token and its key, and each token-like path segment and query
+    value (raw and percent-decoded)."""
     parts = urlsplit(url)
-    whole = [url, parts.path, parts.query, parts.netloc.rpartition("@")[0]]
-    pieces = parts.path.split("/")
-    pieces += [value for _name, value in parse_qsl(parts.query, keep_blank_values=True)]
-    # Telegram's "bot<id>:<key>": the token without "bot", and the key alone, too.
+    certain = [url, parts.path, parts.query, parts.netloc.rpartition("@")[0]]
     for segment in parts.path.split("/"):
         if ":" in segment:
-            pieces += [segment.removeprefix("bot"), segment.partition(":")[2]]
-    pieces += [unquote(piece) for piece in pieces]
-    found = [*whole, *(unquote(piece) for piece in whole), *filter(_token_like, pieces)]
-    return [piece for piece in found if len(piece) >= _MIN_SECRET_LENGTH]
+            certain += [segment.removeprefix("bot"), segment.partition(":")[2]]
+    pieces = parts.path.split("/")
+    pieces += [value for _name, value in parse_qsl(parts.query, keep_blank_values=True)]
+    found = [*certain, *filter(_token_like, pieces)]
+    found += [unquote(piece) for piece in found]
+    return [piece for piece in dict.fromkeys(found) if len(piece) >= _MIN_SECRET_LENGTH]
 
 
 class Redactor:
