@@ -96,7 +96,6 @@ def build_defs(
     delivery_job = define_asset_job(
         name=DELIVERY_JOB_NAME,
         selection=AssetSelection.assets("report_deliveries"),
-        partitions_def=wiring.partitions,
         description="Send days' reports again to subscribers (news-pipeline deliver).",
     )
     output_location = OutputLocationResource(data_dir=str(Path(data_dir).resolve()))
