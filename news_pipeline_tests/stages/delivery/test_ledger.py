@@ -19,8 +19,12 @@ DAY = date(2026, 2, 15)
         (None, False, True, 0),
         ({"status": "empty", "parts_sent": 0}, False, True, 0),
         ({"status": "failed", "parts_sent": 2}, False, True, 2),
-        ({"status": "sent", "parts_sent": 3, "delivered_at": datetime(2026, 2, 15)}, False,
-         False, 0),
+        (
+            {"status": "sent", "parts_sent": 3, "delivered_at": datetime(2026, 2, 15)},
+            False,
+            False,
+            0,
+        ),
         ({"status": "pending", "parts_sent": 1}, False, False, 0),
         ({"status": "sent", "parts_sent": 3}, True, True, 0),
         ({"status": "pending", "parts_sent": 1}, True, True, 0),
@@ -40,9 +44,7 @@ def test_a_claim_is_committed_before_sending_and_finished_after(tmp_path: Path) 
     ledger.part_sent(DAY, "team", 1)
     ledger.finish(DAY, "team", ok=False, attempts=3, response_code=503, error="HTTP 503")
     row = ledger.get(DAY, "team")
-    assert (row["status"], row["parts_sent"], row["attempts"], row["sends"]) == (
-        "failed", 1, 3, 0
-    )
+    assert (row["status"], row["parts_sent"], row["attempts"], row["sends"]) == ("failed", 1, 3, 0)
     resumed = ledger.claim(claim, force=False)
     assert (resumed.send, resumed.start_part) == (True, 1)
     ledger.finish(DAY, "team", ok=True, attempts=1, response_code=200, error=None)

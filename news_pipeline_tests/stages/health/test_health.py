@@ -22,9 +22,7 @@ FAILING = {WEEK[2], WEEK[3], WEEK[4], WEEK[5]}  # days 3 to 6
 def _day_rows(day: date, source: str, failing: bool, items: int = 2) -> list[dict]:
     if failing:
         return [
-            raw_feed_row(
-                partition_date=day, source=source, status="http_error", error="HTTP 503"
-            )
+            raw_feed_row(partition_date=day, source=source, status="http_error", error="HTTP 503")
         ]
     rows = [raw_feed_row(partition_date=day, source=source)]
     rows += [
@@ -82,10 +80,22 @@ def test_the_warning_names_sources_failing_three_days_or_more() -> None:
 def test_report_sources_are_the_contract_keys_in_configured_order() -> None:
     health = source_health(week_of_raw_articles(), [WEEK[5]], ["beta", "alpha"])
     assert report_sources(health, WEEK[5]) == [
-        {"name": "beta", "listed": 0, "fetched": 0, "failed": 0, "status": "failing",
-         "failing_days": 4},
-        {"name": "alpha", "listed": 2, "fetched": 2, "failed": 0, "status": "ok",
-         "failing_days": 0},
+        {
+            "name": "beta",
+            "listed": 0,
+            "fetched": 0,
+            "failed": 0,
+            "status": "failing",
+            "failing_days": 4,
+        },
+        {
+            "name": "alpha",
+            "listed": 2,
+            "fetched": 2,
+            "failed": 0,
+            "status": "ok",
+            "failing_days": 0,
+        },
     ]
     assert report_sources(pl.DataFrame(), WEEK[5]) == []
 
