@@ -12,7 +12,7 @@ import polars as pl
 from dagster import AssetsDefinition, AssetSelection, DagsterInstance, asset, materialize
 
 from news_pipeline.defs import build_defs
-from news_pipeline_tests.stages.health.test_health import WEEK, week_of_raw_articles
+from news_pipeline_tests.stages.health.week import WEEK, week_of_raw_articles
 
 SOURCES_YAML = """timezone: Asia/Shanghai
 sources:
