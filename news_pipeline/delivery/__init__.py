@@ -32,6 +32,7 @@ from news_pipeline.delivery.stage import (
     Deliverer,
     DeliveryRequest,
     DeliveryResult,
+    MissingReportError,
     UnknownSubscriberError,
     select_subscribers,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "DeliverySettings",
     "Digest",
     "Ledger",
+    "MissingReportError",
     "Redactor",
     "UnknownSubscriberError",
     "build_digest",

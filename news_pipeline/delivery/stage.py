@@ -33,6 +33,10 @@ class UnknownSubscriberError(ValueError):
     """A subscriber name that the sources file does not define."""
 
 
+class MissingReportError(ValueError):
+    """A day to deliver whose report has not been built."""
+
+
 @dataclass(frozen=True)
 class DeliveryRequest:
     """Which deliveries a run makes: all subscribers (or the named ones), resending days
@@ -123,7 +127,9 @@ class Deliverer:
         subscribers = select_subscribers(self.config, request.subscribers)
         missing = [day for day in days if day not in reports]
         if missing:
-            raise ValueError(f"no daily report for {missing[0]}: run the pipeline for it first")
+            raise MissingReportError(
+                f"no daily report for {missing[0]}: run the pipeline for it first"
+            )
         jobs = [(day, subscriber) for day in sorted(set(days)) for subscriber in subscribers]
         if request.retry_earlier_failures and days:
             jobs = self._earlier_failures(reports, min(days), subscribers) + jobs

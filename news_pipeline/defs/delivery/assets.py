@@ -32,6 +32,7 @@ from news_pipeline.delivery import (
     Deliverer,
     DeliveryRequest,
     Ledger,
+    MissingReportError,
     UnknownSubscriberError,
 )
 from news_pipeline.report import write_archive
@@ -176,7 +177,7 @@ def build_report_deliveries(wiring: Wiring) -> AssetsDefinition:
         )
         try:
             results = deliverer.deliver(reports, days, request)
-        except (UnknownSubscriberError, ValueError) as error:
+        except (UnknownSubscriberError, MissingReportError) as error:
             raise Failure(description=str(error), allow_retries=False) from error
         outcomes = Counter(result.outcome for result in results)
         for result in results:

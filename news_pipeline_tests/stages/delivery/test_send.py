@@ -15,6 +15,7 @@ from news_pipeline.delivery import (
     DeliveryRequest,
     DeliverySettings,
     Ledger,
+    MissingReportError,
     UnknownSubscriberError,
 )
 from news_pipeline.delivery.ledger import Claim
@@ -216,6 +217,15 @@ def test_unknown_subscriber_names_are_refused(tmp_path: Path) -> None:
             deliverer.deliver(
                 {TODAY: ordinary_report()}, [TODAY], DeliveryRequest(subscribers=("nobody",))
             )
+
+
+def test_a_day_without_a_report_is_refused_before_anything_is_sent(tmp_path: Path) -> None:
+    with RecordingServer() as server:
+        deliverer = _deliverer(tmp_path, server, _hook(server, "team"))
+        with pytest.raises(MissingReportError, match="no daily report for 2026-02-16"):
+            deliverer.deliver({TODAY: ordinary_report()}, [TODAY, TODAY + timedelta(days=1)])
+    assert server.requests == []
+    assert deliverer.ledger.rows().is_empty()
 
 
 def test_the_address_policy_refuses_a_loopback_address_that_is_not_allowed(
