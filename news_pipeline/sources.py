@@ -18,19 +18,24 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from news_pipeline.schema import DEFAULT_TIMEZONE
 
 SourceType = Literal["rss", "html_list", "sitemap"]
+Channel = Literal["webhook", "email", "slack", "feishu", "wecom", "telegram"]
+Tier = Literal["headline", "section", "brief"]
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# One mailbox, no display name: nothing that could end a header or add a recipient.
+_MAILBOX = re.compile(r"^[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+\.[^@\s<>,;:\"()\[\]\\]+$")
 
 
 class SourcesFileError(ValueError):
     """A sources file that cannot be used; the message is one line fit for a terminal."""
 
 
-def check_http_url(value: str) -> str:
-    """An http(s) URL with a host, no whitespace and a valid port, or ValueError saying why."""
+def check_url(value: str, schemes: tuple[str, ...] = ("http", "https")) -> str:
+    """The URL when its scheme is one of `schemes` and it has a host and a valid port."""
     parts = urlsplit(value)
-    if parts.scheme.lower() not in ("http", "https"):
-        raise ValueError(f"scheme must be http or https, got {parts.scheme or 'none'!r}")
+    if parts.scheme.lower() not in schemes:
+        raise ValueError(f"scheme must be {' or '.join(schemes)}, got {parts.scheme or 'none'!r}")
     if not parts.hostname:
         raise ValueError("has no host")
     if any(character.isspace() or ord(character) < 32 for character in value):
@@ -65,7 +70,7 @@ class SourceConfig(BaseModel):
     @field_validator("url")
     @classmethod
     def _url_is_http(cls, value: str) -> str:
-        return check_http_url(value)
+        return check_url(value)
 
     @model_validator(mode="after")
     def _selector_matches_type(self) -> SourceConfig:
@@ -84,6 +89,128 @@ class SourceConfig(BaseModel):
 
 
 _ENV_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class SiteConfig(BaseModel):
+    """Where `<data-dir>/reports/` is published: feed and notification links start here."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    base_url: str
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        check_url(value)
+        if urlsplit(value).query or urlsplit(value).fragment:
+            raise ValueError("must not have a query or a fragment")
+        return value if value.endswith("/") else value + "/"
+
+
+class SubscriberConfig(BaseModel):
+    """One receiver of the daily digest: a channel, its address and optional filters.
+
+    Secrets stay out of the file when wanted: `url_env` names an environment variable that
+    holds the URL (webhook tokens), and the SMTP password is read from
+    `$NEWS_PIPELINE_SMTP_PASSWORD`, never from `smtp_url`.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    name: str = Field(min_length=1)
+    channel: Channel
+    url: str | None = None
+    url_env: str | None = None
+    chat_id: str | None = None
+    categories: list[str] | None = None
+    min_tier: Tier = "brief"
+    keywords: list[str] | None = None
+    allow_private_addresses: bool = False
+    smtp_url: str | None = None
+    from_address: str | None = Field(default=None, alias="from")
+    to: list[str] | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_trimmed(cls, value: str) -> str:
+        if value.strip() != value or not value:
+            raise ValueError("must be a non-empty name without surrounding spaces")
+        return value
+
+    @field_validator("url")
+    @classmethod
+    def _url_is_http(cls, value: str | None) -> str | None:
+        return None if value is None else check_url(value)
+
+    @field_validator("url_env")
+    @classmethod
+    def _env_name(cls, value: str | None) -> str | None:
+        if value is not None and not _ENV_NAME.match(value):
+            raise ValueError(f"not an environment variable name: {value!r}")
+        return value
+
+    @field_validator("chat_id", mode="before")
+    @classmethod
+    def _chat_id_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        check_url(value, schemes=("smtp", "smtps"))
+        if urlsplit(value).password is not None:
+            raise ValueError("must not hold a password: set $NEWS_PIPELINE_SMTP_PASSWORD")
+        return value
+
+    @field_validator("from_address")
+    @classmethod
+    def _from_is_a_mailbox(cls, value: str | None) -> str | None:
+        if value is not None and not _MAILBOX.match(value):
+            raise ValueError(f"not a plain e-mail address: {value!r}")
+        return value
+
+    @field_validator("to")
+    @classmethod
+    def _to_are_mailboxes(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        if not value:
+            raise ValueError("needs at least one address")
+        for address in value:
+            if not isinstance(address, str) or not _MAILBOX.match(address):
+                raise ValueError(f"not a plain e-mail address: {address!r}")
+        return value
+
+    @field_validator("categories", "keywords")
+    @classmethod
+    def _non_empty_words(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and (not value or any(not word.strip() for word in value)):
+            raise ValueError("must be a non-empty list of non-empty words")
+        return value
+
+    @model_validator(mode="after")
+    def _fields_match_channel(self) -> SubscriberConfig:
+        email_fields = {"smtp_url": self.smtp_url, "from": self.from_address, "to": self.to}
+        if self.channel == "email":
+            for field, value in email_fields.items():
+                if value is None:
+                    raise ValueError(f"{field}: required for channel email")
+            for field, value in (("url", self.url), ("url_env", self.url_env)):
+                if value is not None:
+                    raise ValueError(f"{field}: not used by channel email (smtp_url is)")
+        else:
+            for field, value in email_fields.items():
+                if value is not None:
+                    raise ValueError(f"{field}: only valid for channel email")
+            if (self.url is None) == (self.url_env is None):
+                raise ValueError(f"url: channel {self.channel} needs exactly one of url, url_env")
+        if self.channel == "telegram" and not self.chat_id:
+            raise ValueError("chat_id: required for channel telegram")
+        if self.channel != "telegram" and self.chat_id is not None:
+            raise ValueError("chat_id: only valid for channel telegram")
+        return self
 
 
 class EditorConfig(BaseModel):
@@ -116,7 +243,7 @@ class EditorConfig(BaseModel):
     @field_validator("base_url")
     @classmethod
     def _base_url_is_http(cls, value: str) -> str:
-        value = check_http_url(value)
+        value = check_url(value)
         if urlsplit(value).query or urlsplit(value).fragment:
             raise ValueError("must not have a query or fragment")
         return value.rstrip("/")
@@ -151,6 +278,8 @@ class SourcesConfig(BaseModel):
     allow_private_addresses: bool = False
     sources: list[SourceConfig] = Field(min_length=1)
     editor: EditorConfig | None = None
+    site: SiteConfig | None = None
+    subscribers: list[SubscriberConfig] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod
@@ -168,6 +297,13 @@ class SourcesConfig(BaseModel):
             if source.name in seen:
                 raise ValueError(f"source {source.name!r} (#{index}): name: duplicate source name")
             seen.add(source.name)
+        names: set[str] = set()
+        for index, subscriber in enumerate(self.subscribers):
+            if subscriber.name in names:
+                raise ValueError(
+                    f"subscriber {subscriber.name!r} (#{index}): name: duplicate subscriber name"
+                )
+            names.add(subscriber.name)
         return self
 
 
@@ -237,15 +373,17 @@ def _describe_validation_error(path: Path, data: dict[str, Any], error: Validati
     message = str(problem["msg"]).removeprefix("Value error, ")
     if not location:
         return f"{path}: {message}"
-    raw_sources = data.get("sources")
-    if len(location) >= 2 and location[0] == "sources" and isinstance(location[1], int):
+    lists = {"sources": "source", "subscribers": "subscriber"}
+    if len(location) >= 2 and location[0] in lists and isinstance(location[1], int):
+        raw_entries = data.get(str(location[0]))
+        kind = lists[str(location[0])]
         index = location[1]
         name = None
-        if isinstance(raw_sources, list) and index < len(raw_sources):
-            entry = raw_sources[index]
+        if isinstance(raw_entries, list) and index < len(raw_entries):
+            entry = raw_entries[index]
             if isinstance(entry, dict) and isinstance(entry.get("name"), str):
                 name = entry["name"]
-        who = f"source {name!r} (#{index})" if name else f"source #{index}"
+        who = f"{kind} {name!r} (#{index})" if name else f"{kind} #{index}"
         field_path = [str(part) for part in location[2:]]
         field = ".".join(field_path)
         if not field and ": " in message:

@@ -36,6 +36,23 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--data-dir", type=Path, help=f"output folder (default ${DATA_DIR_ENV} or ./data)"
     )
+    deliver = commands.add_parser(
+        "deliver", help="send days' reports to the subscribers (again, with --force)"
+    )
+    deliver.add_argument("--date", required=True, type=_parse_date, help="first day, YYYY-MM-DD")
+    deliver.add_argument("--to", type=_parse_date, help="last day (inclusive), YYYY-MM-DD")
+    deliver.add_argument(
+        "--subscriber", action="append", metavar="NAME", help="only this subscriber (repeatable)"
+    )
+    deliver.add_argument(
+        "--force", action="store_true", help="send even what the ledger says was sent"
+    )
+    deliver.add_argument(
+        "--sources", type=Path, help=f"sources YAML (default ${SOURCES_ENV} or demo)"
+    )
+    deliver.add_argument(
+        "--data-dir", type=Path, help=f"data folder (default ${DATA_DIR_ENV} or ./data)"
+    )
     return parser
 
 
@@ -48,13 +65,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from news_pipeline.cli.run import UsageError, run
 
+    sources = args.sources or sources_file_from_env()
+    data_dir = args.data_dir or data_dir_from_env()
     try:
-        return run(
-            args.date,
-            args.to or args.date,
-            args.sources or sources_file_from_env(),
-            args.data_dir or data_dir_from_env(),
-        )
+        if args.command == "deliver":
+            from news_pipeline.cli.deliver import deliver
+
+            return deliver(
+                args.date, args.to or args.date, sources, data_dir, args.subscriber, args.force
+            )
+        return run(args.date, args.to or args.date, sources, data_dir)
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -27,7 +27,10 @@ STAGES = (
     "deduped_stories",
     "categorized_items",
     "edited_stories",
+    "source_health",
     "daily_report",
+    "report_archive",
+    "report_deliveries",
 )
 REPORT_FILES = ("report.md", "report.html", "report.json")
 # On a terminal the bars move several times a second; the run's log gets the same lines.

@@ -19,12 +19,17 @@ from dagster import (
     define_asset_job,
 )
 
+from news_pipeline.defs.delivery.assets import build_report_archive, build_report_deliveries
+from news_pipeline.defs.delivery.checks import build_report_deliveries_checks
+from news_pipeline.defs.delivery.resources import DeliveryResource
 from news_pipeline.defs.editor.assets import build_edited_stories
 from news_pipeline.defs.editor.checks import build_edited_stories_checks
 from news_pipeline.defs.editorial.assets import build_categorized_items
 from news_pipeline.defs.editorial.checks import build_categorized_items_checks
 from news_pipeline.defs.fetch.assets import build_raw_articles
 from news_pipeline.defs.fetch.checks import build_raw_articles_checks
+from news_pipeline.defs.health.assets import build_source_health
+from news_pipeline.defs.health.checks import build_source_health_checks
 from news_pipeline.defs.io_manager import NewsDuckDBIOManager
 from news_pipeline.defs.report.assets import build_daily_report
 from news_pipeline.defs.report.checks import build_daily_report_checks
@@ -44,6 +49,8 @@ from news_pipeline.defs.wiring import DEFAULT_PARTITIONS_START, Wiring
 
 PARTITIONS_START_ENV = "NEWS_PIPELINE_START_DATE"
 JOB_NAME = "daily_report_job"
+# Only report_deliveries: what `news-pipeline deliver` runs (and a resend from the UI).
+DELIVERY_JOB_NAME = "report_deliveries_job"
 # 07:00 in the partitions' timezone; each tick materializes the day that just ended.
 SCHEDULE_HOUR = 7
 
@@ -71,7 +78,10 @@ def build_defs(
         build_deduped_stories(wiring),
         build_categorized_items(wiring),
         build_edited_stories(wiring),
+        build_source_health(wiring),
         build_daily_report(wiring),
+        build_report_archive(wiring),
+        build_report_deliveries(wiring),
     ]
     checks = [
         *build_raw_articles_checks(wiring),
@@ -79,7 +89,9 @@ def build_defs(
         *build_deduped_stories_checks(wiring),
         *build_categorized_items_checks(wiring),
         *build_edited_stories_checks(wiring),
+        *build_source_health_checks(wiring),
         *build_daily_report_checks(wiring),
+        *build_report_deliveries_checks(wiring),
     ]
     job = define_asset_job(
         name=JOB_NAME,
@@ -87,6 +99,11 @@ def build_defs(
         description="Fetch, clean, dedupe, categorize and render one day of AI news.",
     )
     schedule = build_schedule_from_partitioned_job(job, hour_of_day=SCHEDULE_HOUR, minute_of_hour=0)
+    delivery_job = define_asset_job(
+        name=DELIVERY_JOB_NAME,
+        selection=AssetSelection.assets("report_deliveries"),
+        description="Send days' reports again to subscribers (news-pipeline deliver).",
+    )
     output_location = OutputLocationResource(data_dir=str(Path(data_dir).resolve()))
     resources: dict[str, Any] = {
         "io_manager": NewsDuckDBIOManager(
@@ -98,12 +115,13 @@ def build_defs(
         "editorial": EditorialResource(),
         "editor": EditorResource.for_editor(config.editor),
         "stage_progress": StageProgressResource(),
+        "delivery": DeliveryResource(),
         **(resource_overrides or {}),
     }
     return Definitions(
         assets=assets,
         asset_checks=checks,
-        jobs=[job],
+        jobs=[job, delivery_job],
         schedules=[schedule],
         resources=resources,
         loggers=loggers,

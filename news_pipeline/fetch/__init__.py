@@ -12,30 +12,40 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from news_pipeline.fetch.body_store import BodyMissingError, BodyStore, read_body
+    from news_pipeline.fetch.fetcher import parse_retry_after
     from news_pipeline.fetch.http_cache import HttpCache
-    from news_pipeline.fetch.policy import AddressPolicy, FetchBlocked, FetchSettings
+    from news_pipeline.fetch.policy import (
+        DEFAULT_USER_AGENT,
+        AddressPolicy,
+        FetchBlocked,
+        FetchSettings,
+    )
     from news_pipeline.fetch.stage import (
         collect_raw_articles,
         collect_raw_articles_async,
         source_summary,
     )
-    from news_pipeline.fetch.transport import make_transport
+    from news_pipeline.fetch.transport import make_client, make_transport
 
 _HOMES = {
-    "AddressPolicy": "policy",
-    "FetchBlocked": "policy",
     "make_transport": "transport",
     "BodyMissingError": "body_store",
     "BodyStore": "body_store",
     "read_body": "body_store",
     "HttpCache": "http_cache",
     "FetchSettings": "policy",
+    "AddressPolicy": "policy",
+    "FetchBlocked": "policy",
+    "DEFAULT_USER_AGENT": "policy",
+    "make_client": "transport",
+    "parse_retry_after": "fetcher",
     "collect_raw_articles": "stage",
     "collect_raw_articles_async": "stage",
     "source_summary": "stage",
 }
 
 __all__ = [
+    "DEFAULT_USER_AGENT",
     "AddressPolicy",
     "BodyMissingError",
     "BodyStore",
@@ -44,7 +54,9 @@ __all__ = [
     "HttpCache",
     "collect_raw_articles",
     "collect_raw_articles_async",
+    "make_client",
     "make_transport",
+    "parse_retry_after",
     "read_body",
     "source_summary",
 ]

@@ -3,10 +3,12 @@ from jinja2 templates that a user can override from a folder of their own.
 
 Modules: `model` (report.json and build_report), `view` (what the templates read), `markdown`
 and `html` (escaping and the jinja environments), `i18n` (the zh/en fixed text from
-data/report_text.yaml), `files` (writing the three files). Everything from a feed is
+data/report_text.yaml), `files` (writing the three files), `archive` (index.html and the
+Atom and JSON feeds over every day on disk). Everything from a feed is
 untrusted (`untrusted`): escaped in both formats, and only http(s) URLs become links.
 """
 
+from news_pipeline.report.archive import ArchivePaths, report_title, write_archive
 from news_pipeline.report.files import (
     ReportPaths,
     render_daily_report,
@@ -28,22 +30,25 @@ from news_pipeline.report.model import (
     ReportAccountingError,
     ReportArticle,
     ReportExcluded,
+    ReportSource,
     ReportStats,
     ReportStory,
     build_report,
     counts_by_category,
     counts_by_tier,
 )
-from news_pipeline.report.untrusted import safe_url
+from news_pipeline.report.untrusted import plain_text, safe_url
 from news_pipeline.report.view import ReportView, build_report_view
 
 __all__ = [
+    "ArchivePaths",
     "Language",
     "Report",
     "ReportAccountingError",
     "ReportArticle",
     "ReportExcluded",
     "ReportPaths",
+    "ReportSource",
     "ReportStats",
     "ReportStory",
     "ReportView",
@@ -58,11 +63,14 @@ __all__ = [
     "markdown_preview",
     "md_escape",
     "md_link",
+    "plain_text",
     "render_daily_report",
     "render_html",
     "render_markdown",
     "report_json",
+    "report_title",
     "safe_url",
+    "write_archive",
     "write_report",
     "write_view",
 ]

@@ -69,6 +69,17 @@ class ReportStats(_Strict):
     excluded: int
 
 
+class ReportSource(_Strict):
+    """One configured source's health on the day (news_pipeline.health)."""
+
+    name: str
+    listed: int
+    fetched: int
+    failed: int
+    status: Literal["ok", "degraded", "failing"]
+    failing_days: int
+
+
 class Report(_Strict):
     date: str
     timezone: str
@@ -76,6 +87,7 @@ class Report(_Strict):
     stories: list[ReportStory]
     excluded: list[ReportExcluded]
     stats: ReportStats
+    sources: list[ReportSource] = []
 
 
 class ReportAccountingError(ValueError):

@@ -23,6 +23,9 @@ from dagster import (
 )
 
 from news_pipeline.defs import build_defs
+from news_pipeline.delivery import LEDGER_COLUMNS
+from news_pipeline.health import HEALTH_COLUMNS
+from news_pipeline.schema import conform
 from news_pipeline_tests.factories import (
     DAY,
     STORY_ID,
@@ -93,6 +96,37 @@ def _report(*articles: tuple[str, str]) -> pl.DataFrame:
         "excluded": [],
     }
     return pl.DataFrame({"partition_date": [DAY], "report_json": [json.dumps(report)]})
+
+
+def _health(*failing_days: tuple[str, int]) -> pl.DataFrame:
+    rows = [
+        {
+            "partition_date": DAY,
+            "source": source,
+            "status": "failing" if days else "ok",
+            "failing_days": days,
+            "listing_status": "http_error" if days else "ok",
+            "reason": "http_error: HTTP 503" if days else None,
+        }
+        for source, days in failing_days
+    ]
+    return conform(pl.DataFrame(rows), HEALTH_COLUMNS)
+
+
+def _ledger(*deliveries: tuple[str, str]) -> pl.DataFrame:
+    rows = [
+        {
+            "partition_date": DAY,
+            "subscriber": subscriber,
+            "channel": "webhook",
+            "status": status,
+            "attempts": 3 if status == "failed" else 1,
+            "response_code": 503 if status == "failed" else 200,
+            "error": "HTTP 503: down" if status == "failed" else None,
+        }
+        for subscriber, status in deliveries
+    ]
+    return conform(pl.DataFrame(rows), LEDGER_COLUMNS)
 
 
 SECOND_URL = "https://news.example.com/a/2"
@@ -236,6 +270,20 @@ CASES = [
             ),
         },
         shows=[SECOND_URL, "missing"],
+    ),
+    Case(
+        "source_health_none_failing_3_days",
+        AssetCheckSeverity.WARN,
+        bad={"source_health": _health(("site-a", 0), ("site-b", 3))},
+        good={"source_health": _health(("site-a", 0), ("site-b", 2))},
+        shows=["site-b", "| 3 |", "HTTP 503"],
+    ),
+    Case(
+        "report_deliveries_every_delivery_arrived",
+        AssetCheckSeverity.WARN,
+        bad={"report_deliveries": _ledger(("team", "sent"), ("editors", "failed"))},
+        good={"report_deliveries": _ledger(("team", "sent"), ("editors", "empty"))},
+        shows=["editors", "failed", "HTTP 503: down"],
     ),
 ]
 

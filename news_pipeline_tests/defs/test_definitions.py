@@ -26,10 +26,16 @@ STAGES = [
     "edited_stories",
     "daily_report",
 ]
+# Assets beside the chain, with their group.
+PUBLISHING = {
+    "source_health": "daily_report",
+    "report_archive": "delivery",
+    "report_deliveries": "delivery",
+}
 # Written by hand: a renamed, lost or added asset, check, job or schedule must be deliberate.
 # (Check severities are what a failing evaluation returns: test_checks.py holds them.)
 SNAPSHOT = {
-    "assets": STAGES,
+    "assets": [*STAGES, *PUBLISHING],
     "checks": {
         "raw_articles": [
             ("raw_articles_every_source_answered", False),
@@ -50,13 +56,15 @@ SNAPSHOT = {
         ],
         "edited_stories": [("edited_stories_few_rejected_answers", False)],
         "daily_report": [("daily_report_accounts_for_every_item", True)],
+        "source_health": [("source_health_none_failing_3_days", False)],
+        "report_deliveries": [("report_deliveries_every_delivery_arrived", False)],
     },
-    "jobs": ["daily_report_job"],
+    "jobs": ["daily_report_job", "report_deliveries_job"],
     "schedules": [("daily_report_job_schedule", "0 7 * * *", "Asia/Shanghai")],
     "partitions": ("2026-01-01", "Asia/Shanghai"),
     "group": "daily_report",
 }
-STAGE_PACKAGES = ["fetch", "text", "stories", "editorial", "report"]
+STAGE_PACKAGES = ["fetch", "text", "stories", "editorial", "report", "delivery", "health"]
 
 
 @pytest.fixture(scope="module")
@@ -73,9 +81,13 @@ def test_definitions_load_and_form_a_chain(defs: Definitions) -> None:
 
 def test_snapshot_of_assets_checks_job_schedule_and_partitions(defs: Definitions) -> None:
     graph = defs.resolve_asset_graph()
-    assert sorted(key.to_user_string() for key in graph.get_all_asset_keys()) == sorted(STAGES)
+    assert sorted(key.to_user_string() for key in graph.get_all_asset_keys()) == sorted(
+        SNAPSHOT["assets"]
+    )
     for stage in STAGES:
         assert graph.get(AssetKey(stage)).group_name == SNAPSHOT["group"]
+    for name, group in PUBLISHING.items():
+        assert graph.get(AssetKey(name)).group_name == group
     checks: dict[str, list[tuple[str, bool]]] = {}
     for checks_def in defs.asset_checks:
         for spec in checks_def.check_specs:
@@ -100,6 +112,45 @@ def test_schedule_tick_targets_the_day_that_just_ended(defs: Definitions) -> Non
     context = build_schedule_context(scheduled_execution_time=tick)
     requests = list(schedule.evaluate_tick(context).run_requests or [])
     assert [request.partition_key for request in requests] == ["2026-02-15"]
+
+
+def test_publishing_assets_read_what_they_need(defs: Definitions) -> None:
+    """Health before the report (report.json carries it); archive and deliveries after it."""
+    graph = defs.resolve_asset_graph()
+    parents = {
+        name: {key.to_user_string() for key in graph.get(AssetKey(name)).parent_keys}
+        for name in [*PUBLISHING, "daily_report"]
+    }
+    assert parents["source_health"] == {"raw_articles"}
+    assert "source_health" in parents["daily_report"]
+    assert parents["report_archive"] == parents["report_deliveries"] == {"daily_report"}
+    job = defs.resolve_job_def("report_deliveries_job")
+    assert sorted(node.name for node in job.graph.nodes) == [
+        "report_deliveries",
+        "report_deliveries_report_deliveries_every_delivery_arrived",
+    ]
+
+
+def _upstream_days(defs: Definitions, asset: str, parent: str, day: str) -> list[str]:
+    node = defs.resolve_asset_graph().get(AssetKey(asset))
+    partitions = node.partitions_def
+    mapping = node.partition_mappings[AssetKey(parent)]
+    return sorted(
+        mapping.get_upstream_mapped_partitions_result_for_partitions(
+            partitions.subset_with_partition_keys([day]), partitions, partitions
+        ).partitions_subset.get_partition_keys()
+    )
+
+
+def test_health_reads_a_month_and_deliveries_three_days_back(defs: Definitions) -> None:
+    health = _upstream_days(defs, "source_health", "raw_articles", "2026-02-15")
+    assert (health[0], health[-1], len(health)) == ("2026-01-16", "2026-02-15", 31)
+    assert _upstream_days(defs, "report_deliveries", "daily_report", "2026-02-15") == [
+        "2026-02-12",
+        "2026-02-13",
+        "2026-02-14",
+        "2026-02-15",
+    ]
 
 
 def test_dedupe_reads_its_own_previous_seven_days(defs: Definitions) -> None:

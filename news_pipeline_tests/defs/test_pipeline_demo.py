@@ -70,7 +70,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     }
 
 
-CHECKS_PER_RUN = 11  # test_definitions.py's snapshot names them
+CHECKS_PER_RUN = 13  # test_definitions.py's snapshot names them
 
 
 def test_every_run_and_check_succeeds(demo_run: dict[str, Any]) -> None:

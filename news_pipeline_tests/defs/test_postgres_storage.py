@@ -225,7 +225,10 @@ def test_a_materialized_day_is_recorded_in_postgresql(
             "deduped_stories",
             "categorized_items",
             "edited_stories",
+            "source_health",
             "daily_report",
+            "report_archive",
+            "report_deliveries",
         }
         assert {(f'["{name}"]', DAY) for name in expected_assets} == materialized
         cursor.execute("SELECT count(*) FROM event_logs WHERE dagster_event_type = 'STEP_FAILURE'")

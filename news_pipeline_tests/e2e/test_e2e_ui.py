@@ -53,7 +53,10 @@ ASSETS = [
     "deduped_stories",
     "categorized_items",
     "edited_stories",
+    "source_health",
     "daily_report",
+    "report_archive",
+    "report_deliveries",
 ]
 # Written from the check modules' docstrings: what each check guards, independent of any run.
 CHECKS = {
@@ -68,6 +71,8 @@ CHECKS = {
     "categorized_items_on_topic_have_tier",
     "edited_stories_few_rejected_answers",
     "daily_report_accounts_for_every_item",
+    "source_health_none_failing_3_days",
+    "report_deliveries_every_delivery_arrived",
 }
 BACKFILL_DAYS = ["2026-02-13", "2026-02-14", "2026-02-15"]
 PARALLEL_DAYS = ["2026-02-13", "2026-02-14", "2026-02-15"]

@@ -23,7 +23,9 @@ from news_pipeline.defs.resources import (
     SourcesResource,
 )
 from news_pipeline.defs.wiring import PARTITION_METADATA, Wiring, day_windows, rows_of_day
+from news_pipeline.health import report_sources
 from news_pipeline.report import (
+    ReportSource,
     build_report,
     counts_by_category,
     counts_by_tier,
@@ -52,6 +54,7 @@ def build_daily_report(wiring: Wiring) -> AssetsDefinition:
             "categorized_items": AssetIn(),
             "edited_stories": AssetIn(),
             "deduped_stories": deduped_without_text(),
+            "source_health": AssetIn(),
         },
         kinds={"python", "jinja", "markdown", "html", "json"},
         # The schedule ticks at 07:00; a report older than that morning's 09:00 deadline is late.
@@ -72,6 +75,7 @@ def build_daily_report(wiring: Wiring) -> AssetsDefinition:
         categorized_items: pl.DataFrame,
         edited_stories: pl.DataFrame,
         deduped_stories: pl.DataFrame,
+        source_health: pl.DataFrame,
         sources: SourcesResource,
         editorial: EditorialResource,
         output_location: OutputLocationResource,
@@ -98,6 +102,12 @@ def build_daily_report(wiring: Wiring) -> AssetsDefinition:
                 timezone=config.timezone,
                 generated_at=generated_at,
                 edited=rows_of_day(edited, window.day),
+            ).model_copy(
+                update={
+                    "sources": [
+                        ReportSource(**entry) for entry in report_sources(source_health, window.day)
+                    ]
+                }
             )
             paths = write_report(
                 report,

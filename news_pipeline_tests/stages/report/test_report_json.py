@@ -42,7 +42,16 @@ def test_report_json_has_exactly_the_contract_shape(tmp_path: Path) -> None:
     _, paths = render_day(tmp_path, DAY_ITEMS, DAY_STORIES)
     data = json.loads(paths.json.read_text(encoding="utf-8"))
 
-    assert set(data) == {"date", "timezone", "generated_at", "stories", "excluded", "stats"}
+    assert set(data) == {
+        "date",
+        "timezone",
+        "generated_at",
+        "stories",
+        "excluded",
+        "stats",
+        "sources",
+    }
+    assert data["sources"] == []  # filled by the pipeline from source_health
     assert data["date"] == "2026-02-14"
     assert data["timezone"] == TIMEZONE
     assert datetime.fromisoformat(data["generated_at"]) == datetime.fromisoformat(
