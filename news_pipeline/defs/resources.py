@@ -12,8 +12,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
+import duckdb
+import polars as pl
 from dagster import AssetExecutionContext, ConfigurableResource, EnvVar
 from pydantic import Field
 
@@ -124,6 +127,32 @@ class OutputLocationResource(ConfigurableResource):
 
     def report_dir(self, partition_key: str) -> Path:
         return Path(self.data_dir) / "reports" / partition_key
+
+    def stored_rows(
+        self, table: str, columns: list[str], first_day: date, last_day: date
+    ) -> pl.DataFrame:
+        """Rows an asset stored for the days first_day..last_day, read from DuckDB directly.
+
+        For a look back over earlier days that must not be a Dagster dependency: a windowed
+        partition mapping makes an asset backfill of 3 days also materialize every later day
+        that the window reaches, and the days after those (a 3-day backfill became five weeks).
+        Empty (no columns) when the table does not exist yet, as the IO manager returns it."""
+        if not self.database_path.exists():
+            return pl.DataFrame()
+        quoted = ", ".join('"' + column.replace('"', '""') + '"' for column in columns)
+        with duckdb.connect(str(self.database_path)) as connection:
+            exists = connection.execute(
+                "select count(*) from information_schema.tables "
+                "where table_schema = 'main' and table_name = ?",
+                [table],
+            ).fetchone()
+            if not exists or not exists[0]:
+                return pl.DataFrame()
+            return connection.execute(
+                f'select {quoted} from main."{table}" '
+                "where partition_date >= ? and partition_date <= ?",
+                [first_day, last_day],
+            ).pl()
 
 
 class EditorialResource(ConfigurableResource):

@@ -131,26 +131,28 @@ def test_publishing_assets_read_what_they_need(defs: Definitions) -> None:
     ]
 
 
-def _upstream_days(defs: Definitions, asset: str, parent: str, day: str) -> list[str]:
-    node = defs.resolve_asset_graph().get(AssetKey(asset))
-    partitions = node.partitions_def
-    mapping = node.partition_mappings[AssetKey(parent)]
-    return sorted(
-        mapping.get_upstream_mapped_partitions_result_for_partitions(
-            partitions.subset_with_partition_keys([day]), partitions, partitions
-        ).partitions_subset.get_partition_keys()
-    )
-
-
-def test_health_reads_a_month_and_deliveries_three_days_back(defs: Definitions) -> None:
-    health = _upstream_days(defs, "source_health", "raw_articles", "2026-02-15")
-    assert (health[0], health[-1], len(health)) == ("2026-01-16", "2026-02-15", 31)
-    assert _upstream_days(defs, "report_deliveries", "daily_report", "2026-02-15") == [
-        "2026-02-12",
-        "2026-02-13",
-        "2026-02-14",
-        "2026-02-15",
-    ]
+def test_every_dependency_between_assets_is_the_same_day(defs: Definitions) -> None:
+    """A windowed mapping between two assets makes an asset backfill of some days also
+    materialize every later day its window reaches, and their downstream days in turn (with
+    source_health reading 30 days back, a 3-day backfill became five weeks of runs). Look-backs
+    read stored rows instead; only deduped_stories' dependency on its own earlier days is
+    windowed, and Dagster does not widen a backfill through a self-dependency."""
+    graph = defs.resolve_asset_graph()
+    partitions = graph.get(AssetKey("daily_report")).partitions_def
+    day = partitions.subset_with_partition_keys(["2026-02-15"])
+    widened = {}
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        for parent in node.parent_keys:
+            if parent == key or graph.get(parent).partitions_def is None:
+                continue
+            mapping = graph.get_partition_mapping(key, parent)
+            upstream = mapping.get_upstream_mapped_partitions_result_for_partitions(
+                day, partitions, partitions
+            ).partitions_subset.get_partition_keys()
+            if sorted(upstream) != ["2026-02-15"]:
+                widened[(key.to_user_string(), parent.to_user_string())] = sorted(upstream)
+    assert widened == {}
 
 
 def test_dedupe_reads_its_own_previous_seven_days(defs: Definitions) -> None:

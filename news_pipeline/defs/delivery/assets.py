@@ -3,6 +3,7 @@
 import json
 import time
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import polars as pl
@@ -14,7 +15,6 @@ from dagster import (
     Failure,
     MaterializeResult,
     MetadataValue,
-    TimeWindowPartitionMapping,
     asset,
 )
 from pydantic import Field
@@ -68,17 +68,13 @@ class DeliveryRunConfig(Config):
     )
 
 
-def reports_with_lookback() -> AssetIn:
-    """The day's report.json and those of the days whose failed deliveries are retried."""
-    return AssetIn(
-        key="daily_report",
-        partition_mapping=TimeWindowPartitionMapping(
-            start_offset=-RETRY_LOOKBACK_DAYS,
-            end_offset=0,
-            allow_nonexistent_upstream_partitions=True,
-        ),
-        metadata={"columns": ["partition_date", "report_json"]},
-    )
+REPORT_COLUMNS = ["partition_date", "report_json"]
+
+
+def reports_of_the_days() -> AssetIn:
+    """The run's days' report.json (the days whose failed deliveries are retried are read from
+    storage: OutputLocationResource.stored_rows says why they are not a dependency)."""
+    return AssetIn(key="daily_report", metadata={"columns": REPORT_COLUMNS})
 
 
 def _templates_dir(editorial: EditorialResource) -> Path | None:
@@ -130,7 +126,7 @@ def build_report_deliveries(wiring: Wiring) -> AssetsDefinition:
     @asset(
         **{**wiring.asset_settings(), "group_name": GROUP},
         metadata=table_metadata(LEDGER_COLUMNS),
-        ins={"daily_report": reports_with_lookback()},
+        ins={"daily_report": reports_of_the_days()},
         kinds={"python", "duckdb"},
         description=(
             "The day's report sent to every subscriber of the sources file (webhook, Slack, "
@@ -152,14 +148,18 @@ def build_report_deliveries(wiring: Wiring) -> AssetsDefinition:
         started = time.perf_counter()
         sources_config = sources.load()
         days = [window.day for window in day_windows(context, sources_config.timezone)]
-        reports = (
-            {}
-            if daily_report.width == 0
-            else {
-                row["partition_date"]: json.loads(row["report_json"])
-                for row in daily_report.iter_rows(named=True)
-            }
+        earlier = output_location.stored_rows(
+            "daily_report",
+            REPORT_COLUMNS,
+            min(days) - timedelta(days=RETRY_LOOKBACK_DAYS),
+            min(days) - timedelta(days=1),
         )
+        reports = {
+            row["partition_date"]: json.loads(row["report_json"])
+            for frame in (earlier, daily_report)
+            if frame.width
+            for row in frame.iter_rows(named=True)
+        }
         ledger = Ledger(output_location.database_path)
         deliverer = Deliverer(
             sources_config,

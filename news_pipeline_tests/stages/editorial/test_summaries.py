@@ -137,14 +137,14 @@ def test_an_explainer_lead_still_opens_with_the_event() -> None:
 
 def test_the_event_opens_even_when_outlets_repeat_a_detail() -> None:
     lead = (
-        "宇树科技、银河通用、松延动力和魔法原子四家机器人企业确认将登上今年春晚。"
+        "魔法原子、宇树科技、银河通用与松延动力四家机器人企业确认将登上今年春晚。"
         "宇树的人形机器人将在武术节目中完成集群变阵。"
         "魔法原子的机器狗将在宜宾分会场亮相。"
     )
     others = ["魔法原子的机器狗将在宜宾分会场亮相，这是它首次登上春晚。"]
     titles = ["四家机器人企业将登春晚", "春晚机器人阵容揭晓"]
     summary = summarize_story(lead, others, "zh", budget_chars=40, titles=titles)
-    event = "宇树科技、银河通用、松延动力和魔法原子四家机器人企业确认将登上今年春晚。"
+    event = "魔法原子、宇树科技、银河通用与松延动力四家机器人企业确认将登上今年春晚。"
     assert summary.startswith(event)
     assert "宜宾" not in summary
 
