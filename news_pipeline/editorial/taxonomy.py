@@ -23,6 +23,7 @@ else, so that one weak term no longer suffices.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -206,6 +207,14 @@ class _TermInfo:
     is_entity: bool
 
 
+@functools.lru_cache(maxsize=64)
+def _text_index(text: str) -> tuple[str, frozenset[str]]:
+    """The lowered text and its characters and character pairs; every term set searches the
+    same texts (title, body, clauses), so they share this."""
+    lowered = text.lower()
+    return lowered, frozenset(map(str.__add__, lowered, lowered[1:])) | frozenset(lowered)
+
+
 class _TermSet:
     """One alternation over many terms, longest first, so overlapping terms resolve to the
     longest one at each position; matches map back to their taxonomy spelling and owners."""
@@ -243,6 +252,11 @@ class _TermSet:
             for i in order
             for first_word in [self._infos[i].term.split()[0].lower()]
         ]
+        # ranks by the first two characters of their first word: a text visits only the terms
+        # whose prefix it holds, instead of testing every term's prefix
+        self._ranks_by_prefix: dict[str, list[int]] = defaultdict(list)
+        for rank, (prefix, _, _) in enumerate(self._ranked):
+            self._ranks_by_prefix[prefix].append(rank)
         # the same texts are searched several times per story (title, clauses, names)
         self._found: dict[str, list[tuple[int, int, _TermInfo]]] = {}
 
@@ -269,12 +283,15 @@ class _TermSet:
         cached = self._found.get(text)
         if cached is not None:
             return cached
-        lowered = text.lower()
-        pairs = {lowered[i : i + 2] for i in range(len(lowered))} | set(lowered)
+        lowered, pairs = _text_index(text)
         found: list[tuple[int, int, int, str]] = []
-        for rank, (prefix, first_word, pattern) in enumerate(self._ranked):
-            if prefix in pairs and first_word in lowered:
-                found += [(m.start(), rank, m.end(), m.group(0)) for m in pattern.finditer(text)]
+        for prefix in self._ranks_by_prefix.keys() & pairs:
+            for rank in self._ranks_by_prefix[prefix]:
+                _, first_word, pattern = self._ranked[rank]
+                if first_word in lowered:
+                    found += [
+                        (m.start(), rank, m.end(), m.group(0)) for m in pattern.finditer(text)
+                    ]
         # leftmost match wins, the longest term at one position, no overlaps: what one
         # alternation of all terms (longest first) would have found
         matches: list[tuple[int, int, _TermInfo]] = []
