@@ -37,8 +37,11 @@ editor:
 
 
 def _story_section(markdown: str, marker: str) -> str:
-    sections = re.split(r"(?m)^(?=### )", markdown)
-    return next((s.strip() for s in sections if marker in s), "(not found)")
+    """The story whose section names `marker` (a story's heading is its linked title; the
+    excluded lists are headed by their reason and are skipped)."""
+    sections = re.split(r"(?m)^(?=#{2,3} )", markdown)
+    stories = [s for s in sections if s.startswith("### [")]
+    return next((s.strip() for s in stories if marker in s), "")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,9 +109,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nrequests received by the test server: {len(server.requests)}\n")
         for day in DAYS:
             edited = (root / "editor" / "reports" / day / "report.md").read_text("utf-8")
-            if args.story in edited:
+            section = _story_section(edited, args.story)
+            if section:
                 print(f"--- {day}, summary_source llm ---")
-                print(_story_section(edited, args.story))
+                print(section)
                 print(f"\n--- {day}, extractive ---")
                 print(_story_section(plain[day], args.story))
     return 0
