@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from news_pipeline.report import plain_text, safe_url
+
+if TYPE_CHECKING:
+    from news_pipeline.delivery.digest import Digest
 
 Measure = Callable[[str], int]
 # Summaries in chat messages are a teaser; the report and the e-mail have the whole text.
@@ -77,3 +82,56 @@ def pack(
 def block_budget(limit: int, measure: Measure, header: Callable[[int, int], str]) -> int:
     """The most one block may take so that it fits a part with its header."""
     return limit - measure(header(99, 99) + "\n\n")
+
+
+@dataclass(frozen=True)
+class ChatFormat:
+    """How a chat channel writes a digest: its escape, link and bold, the bullet of a brief,
+    how it measures a message against its limit, and its header from the (unescaped) title,
+    the part label and the escaped intro line."""
+
+    escape: Callable[[str], str]
+    link: Callable[[object, str], str]
+    bold: Callable[[str], str]
+    bullet: str
+    measure: Measure
+    limit: int
+    header: Callable[[str, str, str], str]
+
+
+def chat_messages(
+    digest: Digest,
+    chat: ChatFormat,
+    story_candidates: Callable[[Digest, dict[str, Any]], list[str]],
+) -> list[str]:
+    """The texts of one digest in a chat format: headline and section stories as the richest
+    block that fits, briefs as links, split into numbered parts under the limit."""
+    t = digest.text
+    intro = chat.escape(digest.selection_line())
+    if digest.report_url:
+        intro += " · " + chat.link(digest.report_url, t["full_report"])
+
+    def header(index: int, total: int) -> str:
+        part = t["part"].format(index=index, total=total) if total > 1 else ""
+        return chat.header(digest.title, part, intro)
+
+    budget = block_budget(chat.limit, chat.measure, header)
+    blocks = [
+        first_fitting(story_candidates(digest, story), budget, chat.measure)
+        for story in digest.by_tier("headline", "section")
+    ]
+    briefs = digest.by_tier("brief")
+    if briefs:
+        blocks.append(chat.bold(chat.escape(t["more_news"])))
+        blocks += [
+            first_fitting(
+                [
+                    chat.bullet + chat.link(s.get("url"), clip(s.get("title"), TITLE_CHARS)),
+                    chat.bullet + chat.escape(clip(s.get("title"), TITLE_CHARS)),
+                ],
+                budget,
+                chat.measure,
+            )
+            for s in briefs
+        ]
+    return pack(blocks, chat.limit, chat.measure, header)

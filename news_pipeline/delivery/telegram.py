@@ -15,11 +15,10 @@ from news_pipeline.delivery.digest import Digest
 from news_pipeline.delivery.packing import (
     SUMMARY_CHARS,
     TITLE_CHARS,
-    block_budget,
+    ChatFormat,
+    chat_messages,
     clip,
-    first_fitting,
     link_target,
-    pack,
     utf16_units,
 )
 
@@ -52,36 +51,19 @@ def _story_candidates(digest: Digest, story: dict[str, Any]) -> list[str]:
     ]
 
 
+_TELEGRAM = ChatFormat(
+    escape=escape,
+    link=link,
+    bold=lambda text: f"<b>{text}</b>",
+    bullet="• ",
+    measure=utf16_units,
+    limit=MAX_TEXT_UNITS,
+    header=lambda title, part, intro: f"<b>{escape(title + part)}</b>\n{intro}",
+)
+
+
 def telegram_messages(digest: Digest, chat_id: str) -> list[dict[str, Any]]:
     """The sendMessage bodies of one digest, in order."""
-    t = digest.text
-    intro = escape(digest.selection_line())
-    if digest.report_url:
-        intro += " · " + link(digest.report_url, t["full_report"])
-
-    def header(index: int, total: int) -> str:
-        part = t["part"].format(index=index, total=total) if total > 1 else ""
-        return f"<b>{escape(digest.title + part)}</b>\n{intro}"
-
-    budget = block_budget(MAX_TEXT_UNITS, utf16_units, header)
-    blocks = [
-        first_fitting(_story_candidates(digest, story), budget, utf16_units)
-        for story in digest.by_tier("headline", "section")
-    ]
-    briefs = digest.by_tier("brief")
-    if briefs:
-        blocks.append(f"<b>{escape(t['more_news'])}</b>")
-        blocks += [
-            first_fitting(
-                [
-                    "• " + link(s.get("url"), clip(s.get("title"), TITLE_CHARS)),
-                    "• " + escape(clip(s.get("title"), TITLE_CHARS)),
-                ],
-                budget,
-                utf16_units,
-            )
-            for s in briefs
-        ]
     return [
         {
             "chat_id": chat_id,
@@ -89,5 +71,5 @@ def telegram_messages(digest: Digest, chat_id: str) -> list[dict[str, Any]]:
             "parse_mode": "HTML",
             "link_preview_options": {"is_disabled": True},
         }
-        for text in pack(blocks, MAX_TEXT_UNITS, utf16_units, header)
+        for text in chat_messages(digest, _TELEGRAM, _story_candidates)
     ]

@@ -13,11 +13,10 @@ from news_pipeline.delivery.digest import Digest
 from news_pipeline.delivery.packing import (
     SUMMARY_CHARS,
     TITLE_CHARS,
-    block_budget,
+    ChatFormat,
+    chat_messages,
     clip,
-    first_fitting,
     link_target,
-    pack,
     utf8_bytes,
 )
 
@@ -50,37 +49,20 @@ def _story_candidates(digest: Digest, story: dict[str, Any]) -> list[str]:
     ]
 
 
+_WECOM = ChatFormat(
+    escape=neutralize,
+    link=link,
+    bold=lambda text: f"**{text}**",
+    bullet="· ",
+    measure=utf8_bytes,
+    limit=MAX_CONTENT_BYTES,
+    header=lambda title, part, intro: f"**{neutralize(title)}{part}**\n> {intro}",
+)
+
+
 def wecom_messages(digest: Digest) -> list[dict[str, Any]]:
     """The markdown messages of one digest, in order."""
-    t = digest.text
-    intro = neutralize(digest.selection_line())
-    if digest.report_url:
-        intro += " · " + link(digest.report_url, t["full_report"])
-
-    def header(index: int, total: int) -> str:
-        part = t["part"].format(index=index, total=total) if total > 1 else ""
-        return f"**{neutralize(digest.title)}{part}**\n> {intro}"
-
-    budget = block_budget(MAX_CONTENT_BYTES, utf8_bytes, header)
-    blocks = [
-        first_fitting(_story_candidates(digest, story), budget, utf8_bytes)
-        for story in digest.by_tier("headline", "section")
-    ]
-    briefs = digest.by_tier("brief")
-    if briefs:
-        blocks.append(f"**{neutralize(t['more_news'])}**")
-        blocks += [
-            first_fitting(
-                [
-                    "· " + link(s.get("url"), clip(s.get("title"), TITLE_CHARS)),
-                    "· " + neutralize(clip(s.get("title"), TITLE_CHARS)),
-                ],
-                budget,
-                utf8_bytes,
-            )
-            for s in briefs
-        ]
     return [
         {"msgtype": "markdown", "markdown": {"content": content}}
-        for content in pack(blocks, MAX_CONTENT_BYTES, utf8_bytes, header)
+        for content in chat_messages(digest, _WECOM, _story_candidates)
     ]
