@@ -13,8 +13,7 @@ file between our calls.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,6 +21,8 @@ from typing import Any
 
 import duckdb
 import polars as pl
+
+from news_pipeline.duckdb_tables import DuckDBTables
 
 LEDGER_TABLE = "report_deliveries"
 STATUS_SENT = "sent"
@@ -119,20 +120,9 @@ def decide(row: dict[str, Any] | None, force: bool) -> Decision:
     return Decision(send=True, start_part=int(row["parts_sent"] or 0))
 
 
-class Ledger:
+class Ledger(DuckDBTables):
     def __init__(self, database_path: Path) -> None:
-        self.database_path = Path(database_path)
-        self.database_path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as connection:
-            connection.execute(_CREATE)
-
-    @contextmanager
-    def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        connection = duckdb.connect(str(self.database_path))
-        try:
-            yield connection
-        finally:
-            connection.close()
+        super().__init__(database_path, [_CREATE])
 
     def rows(
         self, days: Iterable[date] | None = None, subscribers: Iterable[str] | None = None

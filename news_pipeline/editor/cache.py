@@ -15,13 +15,12 @@ Neither ever holds a header, so never the key.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import duckdb
+from news_pipeline.duckdb_tables import DuckDBTables
 
 __all__ = ["ANSWERS_TABLE", "REQUESTS_TABLE", "CachedAnswer", "EditorCache"]
 
@@ -62,21 +61,9 @@ class CachedAnswer:
     completion_tokens: int
 
 
-class EditorCache:
+class EditorCache(DuckDBTables):
     def __init__(self, database_path: Path) -> None:
-        self.database_path = Path(database_path)
-        self.database_path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as connection:
-            for statement in _CREATE:
-                connection.execute(statement)
-
-    @contextmanager
-    def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        connection = duckdb.connect(str(self.database_path))
-        try:
-            yield connection
-        finally:
-            connection.close()
+        super().__init__(database_path, _CREATE)
 
     def lookup_many(self, keys: Iterable[str]) -> dict[str, CachedAnswer]:
         wanted = sorted(set(keys))

@@ -11,15 +11,14 @@ stores come in batches because opening a connection costs milliseconds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
+from news_pipeline.duckdb_tables import DuckDBTables
 from news_pipeline.fetch.body_store import BodyStore
 
 ENTRIES_TABLE = "http_cache_entries"
@@ -47,23 +46,12 @@ class CachedResponse:
     content_hash: str
 
 
-class HttpCache:
+class HttpCache(DuckDBTables):
     """Validators per URL in one DuckDB file; the bodies they describe in a BodyStore."""
 
     def __init__(self, database_path: Path, bodies: BodyStore) -> None:
-        self.database_path = Path(database_path)
-        self.database_path.parent.mkdir(parents=True, exist_ok=True)
         self.bodies = bodies
-        with self._connect() as connection:
-            connection.execute(_CREATE_ENTRIES)
-
-    @contextmanager
-    def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        connection = duckdb.connect(str(self.database_path))
-        try:
-            yield connection
-        finally:
-            connection.close()
+        super().__init__(database_path, [_CREATE_ENTRIES])
 
     def lookup_many(self, urls: Iterable[str]) -> dict[str, CachedResponse]:
         """Cached validators for the URLs that have them and whose body is still stored
