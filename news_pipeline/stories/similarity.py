@@ -30,6 +30,8 @@ before anything is compared.
 from __future__ import annotations
 
 import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import polars as pl
@@ -95,7 +97,8 @@ def pool_terms(
     settings: DedupeSettings,
 ) -> pl.DataFrame:
     """(doc, term, weight) of every document of the pool, furniture removed, names written
-    in pinyin added to the Chinese titles that spell them."""
+    in pinyin added to the Chinese titles that spell them; term_id numbers the pool's terms
+    in term order."""
     rows = (
         pl.DataFrame(
             {"term": terms, "source": sources},
@@ -134,7 +137,13 @@ def pool_terms(
         rows = pl.concat([rows, added.select(rows.columns)]).unique(["doc", "term"])
     rows = rows.join(_furniture(rows, settings), on=["source", "term"], how="anti")
     count = max(int(terms.len()), 1)
-    frequency = rows.group_by("term").agg(pl.len().alias("df"))
+    frequency = (
+        rows.group_by("term")
+        .agg(pl.len().alias("df"))
+        .sort("term")
+        .with_row_index("term_id")
+        .with_columns(pl.col("term_id").cast(pl.Int64))
+    )
     rows = rows.join(frequency, on="term")
     idf = ((count + 1) / (pl.col("df") + 0.5)).log()
     is_name = pl.col("term").str.starts_with(NAME) | pl.col("term").str.starts_with(TITLE_NAME)
@@ -162,7 +171,7 @@ def pool_terms(
         .then(pl.lit(1.0))
         .otherwise(idf)
     )
-    return rows.select("doc", "source", "term", "df", weight.alias("weight")).filter(
+    return rows.select("doc", "source", "term", "term_id", "df", weight.alias("weight")).filter(
         pl.col("weight") > 0
     )
 
@@ -201,37 +210,89 @@ def candidate_pairs(rows: pl.DataFrame, first_count: int, settings: DedupeSettin
     )
 
 
-_PAIR_BLOCK = 200_000  # pairs per sparse row product (bounds the temporary matrices)
+_PAIR_BLOCK = 25_000  # pairs per sparse row product (bounds the temporary matrices)
+_PAIR_THREADS = min(4, os.cpu_count() or 1)  # scipy's sparse kernels release the GIL
+# per shared term, what it adds to each sum: squared weight for the cosines, weight, count
+_SUMS = ("concepts", "title_concepts", "title_words", "names", "facts")
+_COSINES = 3  # the first _SUMS are cosines
 
 
-def _matrix(
-    rows: pl.DataFrame,
-    ids: pl.DataFrame,
-    keep: pl.Expr,
-    count: int,
-    shape: int,
-    value: pl.Expr,
-    normalise: bool,
-) -> sparse.csr_matrix:
-    part = rows.filter(keep).join(ids, on="term").select("doc", "id", value.alias("v"))
-    matrix = sparse.csr_matrix(
-        (part["v"].to_numpy().astype(np.float64), (part["doc"].to_numpy(), part["id"].to_numpy())),
-        shape=(count, shape),
+def _term_values(terms: pl.DataFrame, size: int) -> np.ndarray:
+    """(term id, _SUMS) matrix: what sharing each term adds to each sum."""
+    term, weight = pl.col("term"), pl.col("weight")
+    prefixes = {
+        "concepts": (CONCEPT,),
+        "title_concepts": (TITLE_CONCEPT,),
+        "title_words": (_TITLE_WORD,),
+        "names": (NAME,),
+        "facts": _FACT_PREFIXES,
+    }
+    added = {"concepts": weight**2, "title_concepts": weight**2, "title_words": weight**2}
+    added |= {"names": weight, "facts": pl.lit(1.0)}
+    values = np.zeros((size, len(_SUMS)))
+    values[terms["id"].to_numpy()] = terms.select(
+        pl.when(pl.any_horizontal(term.str.starts_with(prefix) for prefix in prefixes[name]))
+        .then(added[name])
+        .otherwise(0.0)
+        .alias(name)
+        for name in _SUMS
+    ).to_numpy()
+    return values
+
+
+def _shared_sums(
+    presence: sparse.csr_matrix, values: np.ndarray, a: np.ndarray, b: np.ndarray
+) -> np.ndarray:
+    """Per pair i: the _SUMS over the terms documents a[i] and b[i] share, in blocks run on
+    a few threads."""
+
+    def block(start: int) -> np.ndarray:
+        rows = slice(start, start + _PAIR_BLOCK)
+        return np.asarray(presence[a[rows]].multiply(presence[b[rows]]) @ values)
+
+    starts = range(0, len(a), _PAIR_BLOCK)
+    if len(starts) <= 1:
+        parts = [block(start) for start in starts]
+    else:
+        with ThreadPoolExecutor(_PAIR_THREADS) as pool:
+            parts = list(pool.map(block, starts))
+    return np.vstack(parts) if parts else np.zeros((0, values.shape[1]))
+
+
+def _title_conflicts(
+    rows: pl.DataFrame, terms: pl.DataFrame, count: int, a: np.ndarray, b: np.ndarray
+) -> np.ndarray:
+    """Per pair: each title names a distinctive actor (weight at least _DISTINCTIVE_NAME)
+    and neither article mentions one of the other's."""
+    term = pl.col("term")
+    titled = (
+        rows.filter(term.str.starts_with(TITLE_NAME) & (pl.col("weight") >= _DISTINCTIVE_NAME))
+        .select("doc", (NAME + term.str.slice(len(TITLE_NAME))).alias("term"))
+        .join(terms.select("term", "id"), on="term")
+        .select("doc", "id")
+        .unique()
     )
-    if normalise:
-        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-        matrix = sparse.diags(1.0 / np.maximum(norms, 1e-12)) @ matrix
-    return matrix.tocsr()
-
-
-def _row_dots(left: sparse.csr_matrix, right: sparse.csr_matrix, a: np.ndarray, b: np.ndarray):
-    """Per pair i: the dot product of left's row a[i] and right's row b[i]."""
-    result = np.zeros(len(a))
-    for start in range(0, len(a), _PAIR_BLOCK):
-        block = slice(start, start + _PAIR_BLOCK)
-        product = left[a[block]].multiply(right[b[block]])
-        result[block] = np.asarray(product.sum(axis=1)).ravel()
-    return result
+    has_title_names = np.zeros(count, dtype=bool)
+    has_title_names[titled["doc"].to_numpy()] = True
+    both = np.flatnonzero(has_title_names[a] & has_title_names[b])
+    mentioned = (
+        rows.filter(term.str.starts_with(NAME))
+        .join(terms.select("term", "id"), on="term")
+        .select("doc", "id")
+    )
+    candidates = pl.DataFrame({"pair": both, "a": a[both], "b": b[both]})
+    hit = pl.concat(
+        [
+            candidates.join(titled, left_on=title_side, right_on="doc")
+            .join(mentioned, left_on=[other_side, "id"], right_on=["doc", "id"], how="semi")
+            .select("pair")
+            for title_side, other_side in (("a", "b"), ("b", "a"))
+        ]
+    )["pair"].to_numpy()
+    conflict = np.zeros(len(a), dtype=bool)
+    conflict[both] = True
+    conflict[hit] = False
+    return conflict
 
 
 def pair_features(
@@ -240,63 +301,38 @@ def pair_features(
     anchor_pairs: pl.DataFrame,
     background: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pl.DataFrame:
-    """The PAIR_FEATURES of each candidate pair (a, b), by sparse row products.
+    """The PAIR_FEATURES of each candidate pair (a, b).
+
+    A term's weight is the same in every document (pool_terms), so every similarity is a
+    sum over the terms two documents share: one sparse product of their term-presence rows
+    gives all of them (cosines divided by the two norms afterwards).
 
     ``background`` pairs are unrelated reports of the same pool: their mean similarity (a
     pool written in a small vocabulary shares much by chance) is subtracted from every pair's,
     so a similarity counts only above chance in this pool."""
     count = int(max(rows["doc"].max() or 0, pairs["a"].max() or 0, pairs["b"].max() or 0)) + 1
-    ids = (
-        rows.select("term").unique().with_row_index("id").with_columns(pl.col("id").cast(pl.Int64))
+    terms = rows.select("term_id", "term", "weight").unique("term_id").rename({"term_id": "id"})
+    size = int(terms["id"].max() or 0) + 1
+    presence = sparse.csr_matrix(
+        (np.ones(rows.height), (rows["doc"].to_numpy(), rows["term_id"].to_numpy())),
+        shape=(count, size),
     )
-    shape = ids.height
+    presence.sort_indices()
+    values = _term_values(terms, size)
+    norms = np.maximum(np.sqrt(np.asarray(presence @ values[:, :_COSINES])), 1e-12)
     a, b = pairs["a"].to_numpy(), pairs["b"].to_numpy()
-    term = pl.col("term")
-    weight, one = pl.col("weight"), pl.lit(1.0)
-
-    def matrix(keep: pl.Expr, value: pl.Expr, normalise: bool = False) -> sparse.csr_matrix:
-        return _matrix(rows, ids, keep, count, shape, value, normalise)
-
-    def cosine(prefix: str) -> np.ndarray:
-        vectors = matrix(term.str.starts_with(prefix), weight, normalise=True)
-        values = _row_dots(vectors, vectors, a, b)
-        if background is None or len(background[0]) == 0:
-            return values
-        sample = _row_dots(vectors, vectors, *background)
-        chance = float(sample.mean())
-        return np.clip(values - chance, 0.0, None)
-
-    name_weights = matrix(term.str.starts_with(NAME), weight)
-    mentioned = matrix(term.str.starts_with(NAME), one)
-    names = np.minimum(_row_dots(name_weights, mentioned, a, b), _MAX_NAMES)
-    facts_matrix = matrix(
-        term.str.starts_with(_FACT_PREFIXES[0]) | term.str.starts_with(_FACT_PREFIXES[1]), one
-    )
-    facts = np.minimum(_row_dots(facts_matrix, facts_matrix, a, b), _MAX_FACTS)
-    # title names as the name terms they match: mt:x is compared with m:x
-    distinctive = rows.filter(
-        term.str.starts_with(TITLE_NAME) & (weight >= _DISTINCTIVE_NAME)
-    ).with_columns((NAME + term.str.slice(len(TITLE_NAME))).alias("term"))
-    titled = _matrix(distinctive, ids, pl.lit(True), count, shape, one, False)
-    title_names_matrix = _matrix(
-        rows.filter(term.str.starts_with(TITLE_NAME)).with_columns(
-            (NAME + term.str.slice(len(TITLE_NAME))).alias("term")
-        ),
-        ids,
-        pl.lit(True),
-        count,
-        shape,
-        weight,
-        False,
-    )
-    title_names = np.minimum(
-        _row_dots(title_names_matrix, (title_names_matrix > 0).astype(np.float64), a, b),
-        _MAX_NAMES,
-    )
-    has_title_names = np.asarray(titled.sum(axis=1)).ravel() > 0
-    hit_a = _row_dots(titled, mentioned, a, b) > 0
-    hit_b = _row_dots(titled, mentioned, b, a) > 0
-    conflict = has_title_names[a] & has_title_names[b] & ~hit_a & ~hit_b
+    background_a, background_b = background or (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    left, right = np.concatenate([a, background_a]), np.concatenate([b, background_b])
+    sums = _shared_sums(presence, values, left, right)
+    cosines = sums[:, :_COSINES] / (norms[left] * norms[right])
+    similar = cosines[: len(a)]
+    if len(background_a):
+        chance = cosines[len(a) :].mean(axis=0)
+        similar = np.clip(similar - chance, 0.0, None)
+    concepts, titles, title_words = similar.T
+    names = np.minimum(sums[: len(a), 3], _MAX_NAMES)
+    facts = np.minimum(sums[: len(a), 4], _MAX_FACTS)
+    conflict = _title_conflicts(rows, terms, count, a, b)
     sources = rows.select("doc", "source").unique("doc").sort("doc")
     source_of = np.full(count, -1, dtype=np.int64)
     codes = sources["source"].fill_null("").cast(pl.Categorical).to_physical().to_numpy()
@@ -304,14 +340,12 @@ def pair_features(
     anchor = pairs.join(
         anchor_pairs.with_columns(pl.lit(1.0).alias("hit")), on=["a", "b"], how="left"
     )["hit"].fill_null(0.0)
-    concepts, titles = cosine(CONCEPT), cosine(TITLE_CONCEPT)
     return pairs.with_columns(
         pl.Series("names", names),
-        pl.Series("title_names", title_names),
         pl.Series("facts", facts),
         pl.Series("concepts", concepts),
         pl.Series("title_concepts", titles),
-        pl.Series("title_words", cosine(_TITLE_WORD)),
+        pl.Series("title_words", title_words),
         pl.Series("conflict", conflict.astype(np.float64)),
         pl.Series("same_source", (source_of[a] == source_of[b]).astype(np.float64)),
         anchor.alias("anchor_rule"),

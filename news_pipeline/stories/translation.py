@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -84,30 +85,34 @@ def to_simplified(texts: list[str], scripts: list[str | None] | None = None) -> 
 TRADITIONAL_SHARE = 0.15
 
 
+_GATHER_CHUNK = 1024  # texts per gather: arrays that stay in cache
+
+
 def _character_table_gather(texts: list[str]) -> list[str]:
-    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-    codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    """Each text through OpenCC's character table; only the texts that change are rebuilt."""
     table = _simplified_table()
-    inside = codes < len(table)
-    mapped = codes.copy()
-    mapped[inside] = table[codes[inside]]
-    if np.array_equal(mapped, codes):
-        return texts
-    joined = mapped.tobytes().decode("utf-32-le")
-    ends = np.cumsum(lengths)
-    return [
-        joined[end - length : end]
-        for end, length in zip(ends.tolist(), lengths.tolist(), strict=True)
-    ]
+    result = list(texts)
+    for chunk_start in range(0, len(texts), _GATHER_CHUNK):
+        chunk = texts[chunk_start : chunk_start + _GATHER_CHUNK]
+        codes = np.frombuffer("".join(chunk).encode("utf-32-le"), dtype=np.uint32)
+        mapped = table[codes]
+        changed = np.flatnonzero(mapped != codes)
+        if not len(changed):
+            continue
+        ends = np.cumsum(np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk)))
+        for index in np.unique(np.searchsorted(ends, changed, side="right")).tolist():
+            start = int(ends[index - 1]) if index else 0
+            result[chunk_start + index] = mapped[start : ends[index]].tobytes().decode("utf-32-le")
+    return result
 
 
 @functools.cache
 def _simplified_table() -> np.ndarray:
-    """Code point -> its Simplified code point (OpenCC's TSCharacters, first choice)."""
-    table = np.arange(0x30000, dtype=np.uint32)
+    """Code point -> its Simplified code point (OpenCC's TSCharacters, first choice), for
+    every code point."""
+    table = np.arange(sys.maxunicode + 1, dtype=np.uint32)
     for source, target in _character_pairs():
-        if ord(source) < len(table):
-            table[ord(source)] = ord(target)
+        table[ord(source)] = ord(target)
     return table
 
 
