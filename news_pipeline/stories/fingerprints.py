@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import unicodedata
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -310,7 +311,14 @@ def ensure_fingerprints(frame: pl.DataFrame, settings: DedupeSettings) -> pl.Dat
     scripts = todo["script"].to_list()
     titles = pl.Series("title", to_simplified(_titles(todo).to_list(), scripts), dtype=pl.String)
     texts = pl.Series("text", to_simplified(todo["text"].to_list(), scripts), dtype=pl.String)
-    signatures, text_hashes = text_fingerprints(texts.to_list(), settings)
+    # MinHash (numpy, rensa), anchors (polars) and translation (numpy, polars) spend most of
+    # their time outside the GIL: run side by side (100k synthetic articles: 27 s -> 19 s)
+    with ThreadPoolExecutor(2) as pool:
+        minhash = pool.submit(text_fingerprints, texts.to_list(), settings)
+        anchored = pool.submit(fingerprint_terms, titles, texts, settings.lead_chars)
+        translated = _translated_lists(titles, texts, settings.lead_chars)
+        terms = _all_terms(anchored.result(), translated)
+        signatures, text_hashes = minhash.result()
     todo = todo.with_columns(
         pl.Series(
             SIGNATURE_COLUMN,
@@ -322,21 +330,24 @@ def ensure_fingerprints(frame: pl.DataFrame, settings: DedupeSettings) -> pl.Dat
             [f"{value:016x}" if value else None for value in text_hashes.tolist()],
             dtype=pl.String,
         ),
-        _all_terms(titles, texts, settings.lead_chars),
+        terms,
         pl.lit(version, dtype=pl.String).alias(VERSION_COLUMN),
     )
     return pl.concat([current, todo], how="vertical_relaxed").drop("_stale")
 
 
-def _all_terms(titles: pl.Series, texts: pl.Series, lead_chars: int) -> pl.Series:
-    """fingerprint_terms plus the translated terms (translation.py) of title and lead."""
-    anchored = fingerprint_terms(titles, texts, lead_chars)
+def _translated_lists(titles: pl.Series, texts: pl.Series, lead_chars: int) -> pl.DataFrame:
+    """(doc, term list) of the translated terms (translation.py) of title and lead."""
     title_list = titles.fill_null("").to_list()
     leads = [
         (text or "").removeprefix(title).strip()[:lead_chars]
         for title, text in zip(title_list, texts.to_list(), strict=True)
     ]
-    translated = translated_terms(title_list, leads).group_by("doc").agg(pl.col("term").sort())
+    return translated_terms(title_list, leads).group_by("doc").agg(pl.col("term").unique().sort())
+
+
+def _all_terms(anchored: pl.Series, translated: pl.DataFrame) -> pl.Series:
+    """fingerprint_terms followed by the translated terms, per document."""
     return (
         pl.DataFrame({"anchored": anchored})
         .with_row_index("doc")

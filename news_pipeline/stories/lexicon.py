@@ -316,9 +316,11 @@ def _is_han(codes: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Segments:
-    """Dictionary words found in many texts: the text each belongs to and its entry."""
+    """Dictionary words found in many texts: the text each belongs to, where in it the word
+    starts, and its entry."""
 
     doc: np.ndarray
+    start: np.ndarray
     entry: np.ndarray
 
 
@@ -333,10 +335,12 @@ def segment(texts: list[str], lexicon: Lexicon) -> Segments:
         for start in range(0, len(texts), _SEGMENT_CHUNK)
     ]
     if not parts:
-        return Segments(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        empty = np.zeros(0, dtype=np.int64)
+        return Segments(empty, empty, empty)
     offsets = range(0, len(texts), _SEGMENT_CHUNK)
     return Segments(
         np.concatenate([part.doc + offset for part, offset in zip(parts, offsets, strict=True)]),
+        np.concatenate([part.start for part in parts]),
         np.concatenate([part.entry for part in parts]),
     )
 
@@ -386,4 +390,6 @@ def _segment_chunk(texts: list[str], lexicon: Lexicon) -> Segments:
     words = np.concatenate(visited) if visited else np.zeros(0, dtype=np.int64)
     words = words[entry_at[words] >= 0]
     text_of = np.repeat(np.arange(len(texts), dtype=np.int64), lengths + 1)[:size]
-    return Segments(text_of[words], entry_at[words])
+    text_start = np.cumsum(lengths + 1) - (lengths + 1)
+    doc = text_of[words]
+    return Segments(doc, words - text_start[doc], entry_at[words])

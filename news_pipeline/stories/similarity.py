@@ -76,18 +76,62 @@ def name_weight(name: str) -> float:
 
 
 def _furniture(rows: pl.DataFrame, settings: DedupeSettings) -> pl.DataFrame:
-    """(source, term) pairs held by most of a source's documents in the pool."""
-    sizes = rows.group_by("source").agg(pl.col("doc").n_unique().alias("size"))
-    counts = rows.group_by("source", "term").agg(pl.col("doc").n_unique().alias("count"))
+    """(source_code, term_id) pairs held by most of a source's documents in the pool (a
+    document holds a term once)."""
+    sizes = (
+        rows.select("doc", "source_code")
+        .filter(pl.col("doc").is_first_distinct())
+        .group_by("source_code")
+        .agg(pl.len().alias("size"))
+        .filter(pl.col("size") >= settings.furniture_min_documents)
+    )
+    counts = (
+        rows.join(sizes, on="source_code", how="semi")
+        .group_by("source_code", "term_id")
+        .agg(pl.len().alias("count"))
+    )
     return (
-        counts.join(sizes, on="source")
+        counts.join(sizes, on="source_code")
         .filter(
-            (pl.col("size") >= settings.furniture_min_documents)
-            & (pl.col("count") >= settings.furniture_share * pl.col("size"))
+            (pl.col("count") >= settings.furniture_share * pl.col("size"))
             & (pl.col("count") >= settings.furniture_min_documents)
         )
-        .select("source", "term")
+        .select("source_code", "term_id")
     )
+
+
+_COMPARED_PREFIXES = (CONCEPT, TITLE_CONCEPT, NAME, TITLE_NAME, *_FACT_PREFIXES, _TITLE_WORD)
+
+
+def _pinyin_names(rows: pl.DataFrame, sources: pl.Series, pinyin: pl.DataFrame) -> pl.DataFrame:
+    """(doc, source, term) rows of the names written in pinyin (m:lingxi) that a Chinese
+    title spells, as name and title name, where the document does not hold them yet."""
+    names = rows.filter(pl.col("term").str.starts_with(NAME))
+    spelled = (
+        names.select(pl.col("term").str.slice(len(NAME)).alias("name"))
+        .unique()
+        .filter(pl.col("name").str.contains(_PINYIN_NAME))
+    )
+    if not (spelled.height and pinyin.height):
+        return rows.clear()
+    keyed = spelled.with_columns(
+        pl.col("name").map_elements(name_hash, return_dtype=pl.UInt64).alias("hash")
+    )
+    found = pinyin.join(keyed, on="hash").select("doc", "name").unique()
+    sources_of = pl.DataFrame(
+        {"doc": range(sources.len()), "source": sources},
+        schema={"doc": pl.Int64, "source": pl.String},
+    )
+    added = pl.concat(
+        [
+            found.select("doc", (NAME + pl.col("name")).alias("term")),
+            found.select("doc", (TITLE_NAME + pl.col("name")).alias("term")),
+        ]
+    ).join(sources_of, on="doc")
+    held = rows.filter(
+        pl.col("term").str.starts_with(NAME) | pl.col("term").str.starts_with(TITLE_NAME)
+    )
+    return added.select(rows.columns).join(held, on=["doc", "term"], how="anti")
 
 
 def pool_terms(
@@ -96,9 +140,10 @@ def pool_terms(
     pinyin: pl.DataFrame,
     settings: DedupeSettings,
 ) -> pl.DataFrame:
-    """(doc, term, weight) of every document of the pool, furniture removed, names written
-    in pinyin added to the Chinese titles that spell them; term_id numbers the pool's terms
-    in term order."""
+    """(doc, term, weight) of every document of the pool (a document's terms are distinct),
+    furniture removed, names written in pinyin added to the Chinese titles that spell them;
+    term_id numbers the pool's terms in term order. Strings are joined once, to number the
+    terms; the rest runs on ids."""
     rows = (
         pl.DataFrame(
             {"term": terms, "source": sources},
@@ -108,60 +153,39 @@ def pool_terms(
         .with_columns(pl.col("doc").cast(pl.Int64))
         .explode("term")
         .drop_nulls("term")
-        .filter(
-            pl.col("term").str.starts_with(CONCEPT)
-            | pl.col("term").str.starts_with(TITLE_CONCEPT)
-            | pl.col("term").str.starts_with(NAME)
-            | pl.col("term").str.starts_with(TITLE_NAME)
-            | pl.col("term").str.starts_with(_FACT_PREFIXES[0])
-            | pl.col("term").str.starts_with(_FACT_PREFIXES[1])
-            | pl.col("term").str.starts_with(_TITLE_WORD)
-        )
+        .filter(pl.any_horizontal(pl.col("term").str.starts_with(p) for p in _COMPARED_PREFIXES))
     )
-    names = rows.filter(pl.col("term").str.starts_with(NAME)).select(
-        pl.col("term").str.slice(len(NAME)).alias("name")
-    )
-    spelled = names.unique().filter(pl.col("name").str.contains(_PINYIN_NAME))
-    if spelled.height and pinyin.height:
-        keyed = spelled.with_columns(
-            pl.col("name").map_elements(name_hash, return_dtype=pl.UInt64).alias("hash")
-        )
-        found = pinyin.join(keyed, on="hash").select("doc", "name").unique()
-        sources_of = rows.select("doc", "source").unique()
-        added = pl.concat(
-            [
-                found.select("doc", (NAME + pl.col("name")).alias("term")),
-                found.select("doc", (TITLE_NAME + pl.col("name")).alias("term")),
-            ]
-        ).join(sources_of, on="doc")
-        rows = pl.concat([rows, added.select(rows.columns)]).unique(["doc", "term"])
-    rows = rows.join(_furniture(rows, settings), on=["source", "term"], how="anti")
-    count = max(int(terms.len()), 1)
-    frequency = (
-        rows.group_by("term")
-        .agg(pl.len().alias("df"))
-        .sort("term")
+    rows = pl.concat([rows, _pinyin_names(rows, sources, pinyin)])
+    vocabulary = (
+        rows.select(pl.col("term").unique(maintain_order=True).sort())
         .with_row_index("term_id")
         .with_columns(pl.col("term_id").cast(pl.Int64))
     )
-    rows = rows.join(frequency, on="term")
-    idf = ((count + 1) / (pl.col("df") + 0.5)).log()
-    is_name = pl.col("term").str.starts_with(NAME) | pl.col("term").str.starts_with(TITLE_NAME)
-    name_weights = (
-        rows.filter(is_name)
-        .select(pl.col("term").str.split_exact(":", 1).struct.field("field_1").alias("name"))
-        .unique()
-        .with_columns(pl.col("name").map_elements(name_weight, return_dtype=pl.Float64).alias("w"))
+    rows = rows.join(vocabulary, on="term").with_columns(
+        pl.col("source").fill_null("").cast(pl.Categorical).to_physical().alias("source_code")
     )
-    rows = rows.with_columns(
-        pl.col("term").str.split_exact(":", 1).struct.field("field_1").alias("name")
-    ).join(name_weights, on="name", how="left")
+    rows = rows.join(_furniture(rows, settings), on=["source_code", "term_id"], how="anti")
+    count = max(int(terms.len()), 1)
+    frequency = rows.group_by("term_id").agg(pl.len().alias("df"))
+    rows = rows.join(frequency, on="term_id")
+    is_name = pl.col("term").str.starts_with(NAME) | pl.col("term").str.starts_with(TITLE_NAME)
+    named = (
+        vocabulary.join(frequency, on="term_id", how="semi")
+        .filter(is_name)
+        .select("term_id", pl.col("term").str.split_exact(":", 1).struct.field("field_1"))
+    )
+    name_weights = named.select(
+        "term_id",
+        pl.Series("w", [name_weight(name) for name in named["field_1"]], dtype=pl.Float64),
+    )
+    rows = rows.join(name_weights, on="term_id", how="left")
     # a name held by many reports of the pool says less (OpenAI on a busy day; a pool's
     # stock of recurring names): full weight for 2 reports, none from candidate_key_documents
     limit = settings.candidate_key_documents
     spread = ((limit / pl.col("df").clip(lower_bound=2)).log() / np.log(limit / 2)).clip(0.0, 1.0)
+    idf = ((count + 1) / (pl.col("df") + 0.5)).log()
     weight = (
-        pl.when(is_name)
+        pl.when(pl.col("w").is_not_null())
         .then(
             pl.when(pl.col("df") <= settings.max_term_documents)
             .then(pl.col("w") * spread)
