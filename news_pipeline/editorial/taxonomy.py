@@ -273,23 +273,32 @@ class _TermSet:
         cached = self._found.get(text)
         if cached is not None:
             return cached
-        found = [
-            (start, rank, match.end(), match.group(0))
-            for start, rank, match in self._starts(text)
-            if match is not None
+        matches = [
+            (start, end, info)
+            for start, end, surface in self.spans(text)
+            for info in self._resolve(surface)
         ]
-        # leftmost match wins, the longest term at one position, no overlaps: what one
-        # alternation of all terms (longest first) would have found
-        matches: list[tuple[int, int, _TermInfo]] = []
-        position = 0
-        for start, _rank, end, surface in sorted(found):
-            if start >= position:
-                position = end
-                matches += [(start, end, info) for info in self._resolve(surface)]
         if len(self._found) >= _FIND_CACHE_SIZE:
             self._found.clear()
         self._found[text] = matches
         return matches
+
+    def spans(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, surface) of the matches, left to right: the leftmost match wins, the
+        longest term at one position, no overlaps (what one alternation of all terms, longest
+        first, would find)."""
+        found = sorted(
+            (start, rank, match.end(), match.group(0))
+            for start, rank, match in self._starts(text)
+            if match is not None
+        )
+        selected: list[tuple[int, int, str]] = []
+        position = 0
+        for start, _rank, end, surface in found:
+            if start >= position:
+                position = end
+                selected.append((start, end, surface))
+        return selected
 
     def _starts(self, text: str) -> Iterator[tuple[int, int, re.Match[str] | None]]:
         """(start, rank, the term's match there) wherever a term's first word occurs."""
@@ -364,16 +373,8 @@ class TaxonomyMatcher:
         self.other_topics = _TermSet(
             [(term, "", False, 1.0) for term in taxonomy.non_ai_topics.all_terms()]
         )
-        senses = sorted(
-            {_normalize(to_simplified(term)) for term in taxonomy.non_ai_senses.all_terms()},
-            key=len,
-            reverse=True,
-        )
-        self._senses = (
-            re.compile("|".join(_term_pattern(term, False) for term in senses if term))
-            if senses
-            else None
-        )
+        senses = taxonomy.non_ai_senses.all_terms()
+        self._senses = _TermSet([(term, "", False, 1.0) for term in senses]) if senses else None
         self.signals = _TermSet(
             [
                 (term, kind, False, 1.0)
@@ -391,5 +392,13 @@ class TaxonomyMatcher:
         there was one."""
         if self._senses is None or not text:
             return text, False
-        blanked, found = self._senses.subn(lambda match: " " * len(match.group(0)), text)
-        return blanked, found > 0
+        spans = self._senses.spans(text)
+        if not spans:
+            return text, False
+        pieces: list[str] = []
+        last = 0
+        for start, end, _ in spans:
+            pieces += [text[last:start], " " * (end - start)]
+            last = end
+        pieces.append(text[last:])
+        return "".join(pieces), True
