@@ -72,6 +72,7 @@ def _replace_phrases(
     return "".join(parts)
 
 
+@functools.lru_cache(maxsize=256)
 def is_traditional(text: str) -> bool:
     """Whether the text has a character that only Traditional Chinese uses."""
     translate, _, _ = _tables()

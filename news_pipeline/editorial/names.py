@@ -110,6 +110,8 @@ def _english_orgs(text: str, patterns: _Patterns) -> list[RecognisedName]:
 
 
 def _chinese_orgs(text: str, patterns: _Patterns) -> list[RecognisedName]:
+    if not _has_han(text):  # every Chinese suffix has a Han character (name_patterns.yaml)
+        return []
     names = []
     for match in patterns.zh_org.finditer(text):
         stem, suffix = match.group(1).strip(), match.group(2)
@@ -155,6 +157,12 @@ def _latin_in_chinese(
 def recognise_names(text: str) -> list[RecognisedName]:
     """The organisations and products named in the text (Simplified Chinese or English), in
     order of appearance kinds apart, each spelling once."""
+    return list(_recognised(text))
+
+
+@functools.lru_cache(maxsize=256)
+def _recognised(text: str) -> tuple[RecognisedName, ...]:
+    """recognise_names, kept for the texts a story asks about twice (category, importance)."""
     patterns = _patterns()
     found = [
         *_english_orgs(text, patterns),
@@ -165,7 +173,7 @@ def recognise_names(text: str) -> list[RecognisedName]:
     unique: dict[tuple[str, str], RecognisedName] = {}
     for name in found:
         unique.setdefault((name.text, name.kind), name)
-    return list(unique.values())
+    return tuple(unique.values())
 
 
 def mask_names(

@@ -103,7 +103,11 @@ def _article_sentences(text: str, language: str, chinese: bool, is_lead: bool) -
 def _rank_sentences(texts: list[str], language: str) -> list[_Sentence]:
     """Score every usable sentence: position prior, cluster support, facts, the lead's own."""
     chinese = is_chinese(texts[0], language)
-    token_sets = [content_tokens(text) if text and text.strip() else set() for text in texts]
+    # an article's own tokens only matter as the others of another article's sentences
+    token_sets = [
+        content_tokens(text) if len(texts) > 1 and text and text.strip() else set()
+        for text in texts
+    ]
     scored = []
     seen: set[str] = set()
     for article, text in enumerate(texts):

@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
+from news_pipeline.cjk import HAN_RE
+from news_pipeline.datafiles import data_path
 from news_pipeline.editorial import Taxonomy
 from news_pipeline.editorial.chinese import to_simplified
 from news_pipeline.editorial.events import released_categories, split_background
@@ -84,3 +87,10 @@ def test_background_clauses_are_split_off() -> None:
 def test_what_a_release_released(taxonomy: Taxonomy, title: str, expected: set[str] | None) -> None:
     released = released_categories(taxonomy.matcher(), title)
     assert (set(released) if released is not None else None) == expected
+
+
+def test_every_chinese_organisation_suffix_has_a_han_character() -> None:
+    """_chinese_orgs skips text without Han characters: only sound while this holds."""
+    data = yaml.safe_load(data_path("name_patterns.yaml").read_text(encoding="utf-8"))
+    assert data["org_suffixes"]["zh"]
+    assert all(HAN_RE.search(suffix) for suffix in data["org_suffixes"]["zh"])
