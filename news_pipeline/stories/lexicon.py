@@ -102,12 +102,9 @@ def word_hashes(words: list[str]) -> np.ndarray:
     return _hash_columns(words)[0]
 
 
-def prefix_hashes(words: list[str]) -> np.ndarray:
-    """The hashes of every proper prefix of two or more characters of the words, unique."""
-    return np.unique(_hash_columns(words)[1])
-
-
 def _hash_columns(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """word_hashes of the words, and the hashes of their proper prefixes of two or more
+    characters (segment() grows a substring only while it is such a prefix)."""
     width = max(map(len, words), default=0)
     codes = np.zeros((len(words), width), dtype=np.uint64)
     for row, word in enumerate(words):
@@ -271,11 +268,16 @@ def load_lexicon() -> Lexicon:
     }
     supplement = yaml.safe_load(data_path(SUPPLEMENT_FILE).read_text("utf-8"))["words"]
     stop = gloss_stopwords()
-    for word, english in supplement.items():
-        concepts = [stem(w) for w in str(english).lower().split() if w not in stop]
-        by_word[word] = (list(dict.fromkeys(concepts)), [])
+    glosses = {
+        word: [w for w in str(english).lower().split() if w not in stop]
+        for word, english in supplement.items()
+    }
+    gloss_words = sorted({w for words in glosses.values() for w in words})
+    stems = dict(zip(gloss_words, stem_words(pl.Series(gloss_words, dtype=pl.String)), strict=True))
+    for word, words in glosses.items():
+        by_word[word] = (list(dict.fromkeys(stems[w] for w in words)), [])
     headwords = list(by_word)
-    hashes = word_hashes(headwords)
+    hashes, prefixes = _hash_columns(headwords)
     order = np.argsort(hashes, kind="stable")
     concepts = [by_word[w][0] for w in headwords]
     names = [by_word[w][1] for w in headwords]
@@ -285,7 +287,7 @@ def load_lexicon() -> Lexicon:
     return Lexicon(
         hashes=hashes[order],
         entries=order.astype(np.int64),
-        prefixes=prefix_hashes(headwords),
+        prefixes=np.unique(prefixes),
         concepts=concepts,
         names=names,
         pinyin=dict(pinyin.iter_rows()),
