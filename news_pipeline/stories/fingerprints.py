@@ -343,7 +343,9 @@ def _translated_lists(titles: pl.Series, texts: pl.Series, lead_chars: int) -> p
         (text or "").removeprefix(title).strip()[:lead_chars]
         for title, text in zip(title_list, texts.to_list(), strict=True)
     ]
-    return translated_terms(title_list, leads).group_by("doc").agg(pl.col("term").unique().sort())
+    # first-seen order (deterministic): sorting 14M strings per 100k articles cost 0.6 s more
+    terms = translated_terms(title_list, leads)
+    return terms.group_by("doc").agg(pl.col("term").unique(maintain_order=True))
 
 
 def _all_terms(anchored: pl.Series, translated: pl.DataFrame) -> pl.Series:

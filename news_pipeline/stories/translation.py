@@ -65,32 +65,28 @@ def to_simplified(texts: list[str], scripts: list[str | None] | None = None) -> 
         chunk = result[chunk_start : chunk_start + _GATHER_CHUNK]
         codes = np.frombuffer("".join(chunk).encode("utf-32-le"), dtype=np.uint32)
         mapped = table[codes]
-        changed = mapped != codes
         ends = np.cumsum(np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk)))
         starts = ends - np.diff(ends, prepend=0)
-        traditional = _counts(changed, starts, ends)
-        han = _counts(han_table[codes], starts, ends)
+        changed_at = np.flatnonzero(mapped != codes)
+        traditional = np.bincount(
+            np.searchsorted(ends, changed_at, side="right"), minlength=len(chunk)
+        )
         script = verdicts[chunk_start : chunk_start + len(chunk)]
-        hant = np.array([verdict == "hant" for verdict in script], dtype=bool)
-        unknown = np.array([verdict is None for verdict in script], dtype=bool)
-        phrase = hant | (unknown & (traditional > 0) & (traditional >= TRADITIONAL_SHARE * han))
-        for offset in np.flatnonzero(phrase | (traditional > 0)).tolist():
-            if phrase[offset]:
+        hant = {offset for offset, verdict in enumerate(script) if verdict == "hant"}
+        for offset in sorted(hant.union(np.flatnonzero(traditional).tolist())):
+            span = slice(starts[offset], ends[offset])
+            han = int(np.count_nonzero(han_table[codes[span]]))
+            if offset in hant or (
+                script[offset] is None and traditional[offset] >= TRADITIONAL_SHARE * han
+            ):
                 phrases.append(chunk_start + offset)
             else:
-                span = mapped[starts[offset] : ends[offset]]
-                result[chunk_start + offset] = span.tobytes().decode("utf-32-le")
+                result[chunk_start + offset] = mapped[span].tobytes().decode("utf-32-le")
     converter = _converter()
     converted = _character_table_gather([converter.convert(result[index]) for index in phrases])
     for index, text in zip(phrases, converted, strict=True):
         result[index] = text
     return result
-
-
-def _counts(flags: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """How many of flags[start:end] are set, per (start, end)."""
-    running = np.concatenate(([0], np.cumsum(flags, dtype=np.int64)))
-    return running[ends] - running[starts]
 
 
 TRADITIONAL_SHARE = 0.15
