@@ -24,6 +24,7 @@ else, so that one weak term no longer suffices.
 from __future__ import annotations
 
 import re
+import string
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -168,6 +169,7 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
 # ---- term matching ------------------------------------------------------------------------
 
 _ASCII_ALNUM = "A-Za-z0-9"
+_ASCII_ALNUM_CHARS = frozenset(string.ascii_letters + string.digits)
 _FIND_CACHE_SIZE = 2048
 
 
@@ -244,7 +246,9 @@ class _TermSet:
             ranks_by_first_word[self._infos[index].term.split()[0].lower()].append(rank)
         self._first_words = ahocorasick.Automaton()
         for first_word, ranks in ranks_by_first_word.items():
-            self._first_words.add_word(first_word, (len(first_word), tuple(ranks)))
+            # a term that starts with a Latin letter or digit starts a word (_term_pattern)
+            word_start = first_word[0].isascii() and first_word[0].isalnum()
+            self._first_words.add_word(first_word, (len(first_word), word_start, tuple(ranks)))
         if ranks_by_first_word:
             self._first_words.make_automaton()
         # the same texts are searched several times per story (title, clauses, names)
@@ -309,8 +313,10 @@ class _TermSet:
                 for match in pattern.finditer(text):
                     yield match.start(), rank, match
             return
-        for end, (length, ranks) in self._first_words.iter(lowered):
+        for end, (length, word_start, ranks) in self._first_words.iter(lowered):
             start = end - length + 1
+            if word_start and start and text[start - 1] in _ASCII_ALNUM_CHARS:
+                continue  # inside a word ("ai" in "said"): no term's pattern can match here
             for rank in ranks:
                 yield start, rank, self._ranked[rank].match(text, start)
 
