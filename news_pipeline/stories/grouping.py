@@ -5,6 +5,7 @@ whole picture)."""
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import numpy as np
@@ -171,8 +172,12 @@ def _group_stories(
     signatures = (
         pool[SIGNATURE_COLUMN].explode().to_numpy().astype(np.uint32).reshape(-1, settings.num_perm)
     )
-    edges = find_edges(signatures, pool["text_hash"], pool[TERMS_COLUMN], today_count, settings)
-    links = scored_links(pool, edges, today_count, settings)
+    # the links' terms are weighed while the copies and same-event anchors are found
+    with ThreadPoolExecutor(1) as executor:
+        edges = executor.submit(
+            find_edges, signatures, pool["text_hash"], pool[TERMS_COLUMN], today_count, settings
+        )
+        links = scored_links(pool, edges, today_count, settings)
     pairs = links.select("a", "b").to_numpy().astype(np.int64).reshape(-1, 2)
     probability = links["p"].to_numpy()
     reasons = links["reason"].to_numpy()

@@ -8,6 +8,7 @@ unions them.
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -110,16 +111,22 @@ def find_edges(
 
 
 def scored_links(
-    pool: pl.DataFrame, edges: Edges, today_count: int, settings: DedupeSettings
+    pool: pl.DataFrame,
+    edges: Edges | Future[Edges],
+    today_count: int,
+    settings: DedupeSettings,
 ) -> pl.DataFrame:
     """Every scored pair (a, b) of the pool touching today's documents, with the probability
     ``p`` that they report one event (similarity.py), its features, and the ``reason`` rank
     of the link (copies keep theirs and probability 1; any other pair is a same_event
-    candidate)."""
+    candidate). ``edges`` may still be being found on another thread: they are waited for
+    only once the pool's terms are weighed and its candidate pairs found."""
     titles = pool.select(pl.coalesce("title", "listed_title").fill_null(""))["title"]
     pinyin = pinyin_hashes(to_simplified(titles.to_list(), pool["script"].to_list()))
     rows = pool_terms(pool[TERMS_COLUMN], pool["source"], pinyin, settings)
     candidates = candidate_pairs(rows, today_count, settings)
+    if isinstance(edges, Future):
+        edges = edges.result()
     found = pl.DataFrame(
         {"a": edges.pairs[:, 0], "b": edges.pairs[:, 1], "reason": edges.reasons},
         schema={"a": pl.Int64, "b": pl.Int64, "reason": pl.Int64},
