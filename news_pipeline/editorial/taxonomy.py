@@ -237,10 +237,12 @@ class _TermSet:
         # One compiled pattern per term, longest first. An Aho-Corasick automaton over the
         # terms' first words (lower case) finds where a term can start in one pass over the
         # text; only there is the term's pattern tried. A 1,500-term alternation tries every
-        # term at every position (~20-40 ms per article).
-        self._ranked = [
-            re.compile(_term_pattern(self._infos[i].term, self._infos[i].is_entity)) for i in order
+        # term at every position (~20-40 ms per article). A pattern is compiled when its
+        # first word is first seen: a day's stories use a few hundred of the terms.
+        self._sources = [
+            _term_pattern(self._infos[i].term, self._infos[i].is_entity) for i in order
         ]
+        self._ranked: list[re.Pattern[str] | None] = [None] * len(order)
         ranks_by_first_word: dict[str, list[int]] = defaultdict(list)
         for rank, index in enumerate(order):
             ranks_by_first_word[self._infos[index].term.split()[0].lower()].append(rank)
@@ -309,8 +311,8 @@ class _TermSet:
         lowered = text.lower()
         if len(lowered) != len(text) or self._first_words.kind != ahocorasick.AHOCORASICK:
             # lower case changed the length (rare letters such as İ): try every term
-            for rank, pattern in enumerate(self._ranked):
-                for match in pattern.finditer(text):
+            for rank in range(len(self._ranked)):
+                for match in self._pattern(rank).finditer(text):
                     yield match.start(), rank, match
             return
         for end, (length, word_start, ranks) in self._first_words.iter(lowered):
@@ -318,7 +320,13 @@ class _TermSet:
             if word_start and start and text[start - 1] in _ASCII_ALNUM_CHARS:
                 continue  # inside a word ("ai" in "said"): no term's pattern can match here
             for rank in ranks:
-                yield start, rank, self._ranked[rank].match(text, start)
+                yield start, rank, self._pattern(rank).match(text, start)
+
+    def _pattern(self, rank: int) -> re.Pattern[str]:
+        pattern = self._ranked[rank]
+        if pattern is None:
+            pattern = self._ranked[rank] = re.compile(self._sources[rank])
+        return pattern
 
     def count(self, text: str) -> dict[_TermInfo, int]:
         """Occurrences of every term found in the text."""
