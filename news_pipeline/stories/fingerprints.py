@@ -34,6 +34,7 @@ FINGERPRINT_ALGORITHM = "fp3"
 
 _CHUNK_DOCS = 256  # small chunks keep numpy temporaries in cache (2x faster than 4096)
 _FINGERPRINT_BLOCK_DOCS = 1024  # documents per rensa call (see text_fingerprints)
+_MINHASH_PART_DOCS = 8 * _FINGERPRINT_BLOCK_DOCS  # documents per MinHash task (ensure_fingerprints)
 
 
 def _mix64(values: np.ndarray) -> np.ndarray:
@@ -311,14 +312,22 @@ def ensure_fingerprints(frame: pl.DataFrame, settings: DedupeSettings) -> pl.Dat
     scripts = todo["script"].to_list()
     titles = pl.Series("title", to_simplified(_titles(todo).to_list(), scripts), dtype=pl.String)
     texts = pl.Series("text", to_simplified(todo["text"].to_list(), scripts), dtype=pl.String)
-    # MinHash (numpy, rensa), anchors (polars) and translation (numpy, polars) spend most of
-    # their time outside the GIL: run side by side (100k synthetic articles: 27 s -> 19 s)
+    # Anchors (polars), translation (numpy, polars) and MinHash (numpy, rensa) spend most of
+    # their time outside the GIL: two threads run them side by side. MinHash goes in parts
+    # queued behind the other two, so whichever thread is free takes the next part and
+    # neither ends long after the other (100k synthetic articles: 27 s -> 19 s -> 15 s).
+    text_list = texts.to_list()
     with ThreadPoolExecutor(2) as pool:
-        minhash = pool.submit(text_fingerprints, texts.to_list(), settings)
         anchored = pool.submit(fingerprint_terms, titles, texts, settings.lead_chars)
-        translated = _translated_lists(titles, texts, settings.lead_chars)
-        terms = _all_terms(anchored.result(), translated)
-        signatures, text_hashes = minhash.result()
+        translated = pool.submit(_translated_lists, titles, texts, settings.lead_chars)
+        parts = [
+            pool.submit(text_fingerprints, text_list[start : start + _MINHASH_PART_DOCS], settings)
+            for start in range(0, len(text_list), _MINHASH_PART_DOCS)
+        ]
+        terms = _all_terms(anchored.result(), translated.result())
+        minhashes = [part.result() for part in parts]
+    signatures = np.vstack([part_signatures for part_signatures, _ in minhashes])
+    text_hashes = np.concatenate([part_hashes for _, part_hashes in minhashes])
     todo = todo.with_columns(
         pl.Series(
             SIGNATURE_COLUMN,
