@@ -34,6 +34,7 @@ import psutil
 import yaml
 
 from benchmarks.corpus import PARTITION_DAY, TIMEZONE
+from benchmarks.measure import TreeMemory
 from benchmarks.real_pages import RealCorpus, source_name
 
 DEFAULT_PORT = 18_440
@@ -182,26 +183,23 @@ class TreeSamples:
 
 def _sample(root: psutil.Process, samples: TreeSamples, done: threading.Event) -> None:
     seconds: dict[tuple[int, float], float] = {}
+    memory = TreeMemory()
     while not done.is_set():
         try:
             processes = [root, *root.children(recursive=True)]
         except psutil.Error:
             processes = []
-        pss = rss = 0
         for process in processes:
             try:
-                with process.oneshot():
-                    times = process.cpu_times()
-                    seconds[(process.pid, process.create_time())] = times.user + times.system
-                    memory = process.memory_full_info()
+                times = process.cpu_times()
+                seconds[(process.pid, process.create_time())] = times.user + times.system
             except psutil.Error:
                 continue
-            pss += memory.pss
-            rss += memory.rss
+        memory.sample(processes)
         samples.times.append(time.time())
         samples.cpu.append(sum(seconds.values()))
-        samples.peak_pss = max(samples.peak_pss, pss)
-        samples.peak_rss = max(samples.peak_rss, rss)
+        samples.peak_pss = memory.peak_pss_bytes
+        samples.peak_rss = memory.peak_rss_bytes
         done.wait(SAMPLE_SECONDS)
 
 
