@@ -13,7 +13,7 @@ import re
 from news_pipeline import wordlists
 from news_pipeline.cjk import HAN_CLASS, HAN_RE, HAN_RUN_PATTERN, is_chinese_text_char
 from news_pipeline.editorial import vocabulary
-from news_pipeline.editorial.pattern_sets import PatternSet
+from news_pipeline.pattern_sets import PatternSet
 
 __all__ = [
     "content_tokens",

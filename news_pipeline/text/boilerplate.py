@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from news_pipeline.datafiles import data_path
+from news_pipeline.pattern_sets import PatternSet
 
 DEFAULT_BOILERPLATE_PATH = data_path("boilerplate.yaml")
 _TITLE_SEPARATORS = (" - ", " – ", " — ", " | ", "｜", " · ", "_", "-", "|", "—")
@@ -39,6 +40,15 @@ class RuleSet:
     drop_line: tuple[re.Pattern[str], ...] = ()
     cut_from: tuple[re.Pattern[str], ...] = ()
     title_suffix: tuple[re.Pattern[str], ...] = ()
+
+    @functools.cached_property
+    def drop_line_set(self) -> PatternSet:
+        """drop_line as one question, screened by the patterns' literals (pattern_sets.py)."""
+        return PatternSet([pattern.pattern for pattern in self.drop_line], flags=0)
+
+    @functools.cached_property
+    def cut_from_set(self) -> PatternSet:
+        return PatternSet([pattern.pattern for pattern in self.cut_from], flags=0)
 
     def merged(self, other: RuleSet) -> RuleSet:
         return RuleSet(
@@ -166,8 +176,9 @@ def simplified_view(line: str) -> str:
     return line.translate(table) if span.search(line) else line
 
 
-def _search(pattern: re.Pattern[str], line: str, view: str) -> bool:
-    return pattern.search(view) is not None or (view != line and pattern.search(line) is not None)
+def _any_matches(patterns: PatternSet, line: str, view: str) -> bool:
+    """Whether a pattern matches the Simplified view of the line, or the line as it is."""
+    return patterns.search(view) or (view != line and patterns.search(line))
 
 
 def _strip(pattern: re.Pattern[str], line: str, view: str) -> tuple[str, str]:
@@ -198,12 +209,12 @@ def remove_boilerplate(text: str, rules: RuleSet) -> str:
     kept: list[str] = []
     for line in text.split("\n"):
         view = simplified_view(line)
-        if any(_search(pattern, line, view) for pattern in rules.cut_from):
+        if _any_matches(rules.cut_from_set, line, view):
             break
         for pattern in rules.strip:
             line, view = _strip(pattern, line, view)
         line, view = _trim(line, view)
-        if not line or any(_search(pattern, line, view) for pattern in rules.drop_line):
+        if not line or _any_matches(rules.drop_line_set, line, view):
             continue
         kept.append(line)
     return "\n".join(kept)

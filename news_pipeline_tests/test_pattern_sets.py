@@ -1,5 +1,6 @@
-"""A PatternSet answers exactly as one case-insensitive alternation of its patterns does
-(pattern_sets.py), including for the characters that IGNORECASE treats specially."""
+"""A PatternSet answers exactly as its patterns searched one by one (or one alternation of
+them) do (pattern_sets.py), including for the characters that IGNORECASE treats specially,
+and for sets of case-sensitive patterns."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import sys
 import pytest
 
 from news_pipeline.editorial import vocabulary
-from news_pipeline.editorial.pattern_sets import (
+from news_pipeline.pattern_sets import (
     UNFOLDED_ASCII_EQUIVALENTS,
     PatternSet,
     required_literals,
 )
+from news_pipeline.text.boilerplate import load_boilerplate_rules
 
 FURNITURE = vocabulary.boilerplate_sentence_patterns()
 
@@ -92,3 +94,26 @@ def test_random_texts_get_the_alternations_answer() -> None:
     for _ in range(5000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 8)))
         assert patterns.search(text) == bool(alternation.search(text)), text
+
+
+def test_case_sensitive_rules_answer_as_searching_each_pattern() -> None:
+    # boilerplate.yaml mixes (?i) patterns with case-sensitive ones (APP|App|app): the set is
+    # built with flags=0 and must answer as one search per pattern, as compiled
+    rules = load_boilerplate_rules().generic
+    patterns = [pattern.pattern for pattern in (*rules.drop_line, *rules.cut_from)]
+    pieces = [
+        *("Copyright 2026", "COPYRIGHT", "All Rights Reserved", "Editing by Jane Doe", "via:"),
+        *("Source: Wire", "SOURCE:", "Follow us", "follow US", "Share on X", "Facebook", "Email"),
+        *("责任编辑", "編輯：", "原创文章，作者：", "如若转载", "请注明出处", "下载", "App", "APP"),
+        *("İ", "ſ", "K", " ", "。", "：", "(c)", "©", "2025", "a", "the", "\u3000"),
+    ]
+    compiled = [re.compile(pattern) for pattern in patterns]
+    pattern_set = PatternSet(patterns, flags=0)
+    rng = random.Random(12)
+    matched = 0
+    for _ in range(5000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 7)))
+        expected = any(pattern.search(text) for pattern in compiled)
+        matched += expected
+        assert pattern_set.search(text) == expected, text
+    assert 100 < matched < 4900  # both answers were exercised
