@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import functools
 
-import yaml
-
-from news_pipeline.datafiles import data_path
+from news_pipeline.datafiles import load_data_yaml
 
 
 @functools.cache
 def _load(name: str) -> dict:
-    return yaml.safe_load(data_path(name).read_text(encoding="utf-8"))
+    return load_data_yaml(name)
 
 
 def function_words() -> frozenset[str]:

@@ -8,9 +8,7 @@ import hashlib
 import re
 from typing import Any
 
-import yaml
-
-from news_pipeline.datafiles import data_path
+from news_pipeline.datafiles import data_path, load_data_yaml
 
 PROMPT_FILE = "editor_prompt.yaml"
 GROUNDING_FILE = "editor_grounding.yaml"
@@ -18,7 +16,7 @@ GROUNDING_FILE = "editor_grounding.yaml"
 
 @functools.cache
 def _load(name: str) -> dict[str, Any]:
-    return yaml.safe_load(data_path(name).read_text(encoding="utf-8"))
+    return load_data_yaml(name)
 
 
 @functools.cache

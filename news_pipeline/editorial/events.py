@@ -22,9 +22,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-import yaml
-
-from news_pipeline.datafiles import data_path
+from news_pipeline.datafiles import load_data_yaml
 from news_pipeline.editorial.taxonomy import TaxonomyMatcher, _TermInfo
 
 __all__ = ["TitleParts", "genre_label", "released_categories", "split_background"]
@@ -64,7 +62,7 @@ def _words(words: list[str]) -> str:
 
 @functools.cache
 def _structure() -> _Structure:
-    data = yaml.safe_load(data_path("title_structure.yaml").read_text(encoding="utf-8"))
+    data = load_data_yaml("title_structure.yaml")
     return _Structure(
         clause=re.compile(_words(data["clause_separators"])),
         before=re.compile(_words(data["background_before"])),

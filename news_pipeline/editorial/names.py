@@ -19,10 +19,8 @@ import functools
 import re
 from dataclasses import dataclass
 
-import yaml
-
 from news_pipeline.cjk import HAN_CLASS
-from news_pipeline.datafiles import data_path
+from news_pipeline.datafiles import load_data_yaml
 
 __all__ = ["RecognisedName", "mask_names", "recognise_names"]
 
@@ -62,7 +60,7 @@ def _alternation(words: list[str]) -> str:
 
 @functools.cache
 def _patterns() -> _Patterns:
-    data = yaml.safe_load(data_path("name_patterns.yaml").read_text(encoding="utf-8"))
+    data = load_data_yaml("name_patterns.yaml")
     suffixes = data["org_suffixes"]
     en_suffix = _alternation(suffixes["en"])
     en_org = re.compile(

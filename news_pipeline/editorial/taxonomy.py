@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import ahocorasick
-import yaml
 from pydantic import (
     AliasChoices,
     BaseModel,
@@ -42,7 +41,7 @@ from pydantic import (
     model_validator,
 )
 
-from news_pipeline.datafiles import data_path
+from news_pipeline.datafiles import data_path, parse_yaml
 from news_pipeline.editorial.chinese import to_simplified
 
 __all__ = [
@@ -157,7 +156,7 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
     path = DEFAULT_TAXONOMY_PATH if path is None else Path(path)
     text = path.read_text(encoding="utf-8")
     origin = str(path)
-    data = yaml.safe_load(text)
+    data = parse_yaml(text)
     if not isinstance(data, dict):
         raise ValueError(f"taxonomy {origin}: expected a mapping at the top level")
     try:

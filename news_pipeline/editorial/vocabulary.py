@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import functools
 
-import yaml
-
 from news_pipeline.cjk import HAN_BASIC, character_class
-from news_pipeline.datafiles import data_path
+from news_pipeline.datafiles import load_data_yaml
 
 # The one placeholder data patterns may use (see data/summary_boilerplate.yaml).
 _HAN_PLACEHOLDER = "{han}"
@@ -20,7 +18,7 @@ _HAN_PLACEHOLDER = "{han}"
 
 @functools.cache
 def _load(name: str) -> dict:
-    return yaml.safe_load(data_path(name).read_text(encoding="utf-8"))
+    return load_data_yaml(name)
 
 
 def abbreviations() -> frozenset[str]:

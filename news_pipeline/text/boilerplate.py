@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from news_pipeline.datafiles import data_path
+from news_pipeline.datafiles import data_path, parse_yaml
 from news_pipeline.pattern_sets import PatternSet
 
 DEFAULT_BOILERPLATE_PATH = data_path("boilerplate.yaml")
@@ -121,7 +121,7 @@ def _compile_rule_set(spec: Any, where: str) -> RuleSet:
 
 def _read_rules_file(path: Path) -> tuple[RuleSet, dict[str, RuleSet]]:
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document = parse_yaml(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
         raise ValueError(f"{path}: not valid YAML: {error}") from error
     if not isinstance(document, dict):

@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from news_pipeline.cjk import HAN_RE
-from news_pipeline.datafiles import data_path
+from news_pipeline.datafiles import load_data_yaml
 
 # Language detection needs a few words; shorter texts take the source's declared language.
 MIN_DETECTION_LETTERS = 20
@@ -44,9 +44,8 @@ MARKER_LEAD = 4
 @lru_cache(maxsize=1)
 def _markers() -> dict[str, str]:
     """Marker word -> its language, from data/language_markers.yaml."""
-    import yaml
 
-    data = yaml.safe_load(data_path("language_markers.yaml").read_text("utf-8"))
+    data = load_data_yaml("language_markers.yaml")
     return {word: language for language, words in data.items() for word in words}
 
 

@@ -17,10 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from news_pipeline.cjk import CJK_LETTER_RANGES, character_class
-from news_pipeline.datafiles import data_path
+from news_pipeline.datafiles import load_data_yaml
 from news_pipeline.text.boilerplate import simplified_view
 
 CJK_WEIGHT = 2.5
@@ -55,7 +53,7 @@ class ThinPageRules:
 @functools.cache
 def load_thin_page_rules() -> ThinPageRules:
     """data/thin_pages.yaml, compiled once per process."""
-    data: dict[str, Any] = yaml.safe_load(data_path("thin_pages.yaml").read_text("utf-8"))
+    data: dict[str, Any] = load_data_yaml("thin_pages.yaml")
     return ThinPageRules(
         max_video_prose=int(data["max_prose"]["video"]),
         max_paywall_prose=int(data["max_prose"]["paywall"]),

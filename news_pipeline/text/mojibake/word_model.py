@@ -20,16 +20,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
 
-import yaml
-
 from news_pipeline import wordlists
-from news_pipeline.datafiles import data_path
+from news_pipeline.datafiles import load_data_yaml
 
 
 @functools.cache
 def hand_set_knowledge() -> dict[str, Any]:
     """data/mojibake_model.yaml: symbol frequencies, emoji, extra tags, punctuation."""
-    return yaml.safe_load(data_path("mojibake_model.yaml").read_text(encoding="utf-8"))
+    return load_data_yaml("mojibake_model.yaml")
 
 
 _HAND_SET = hand_set_knowledge()
