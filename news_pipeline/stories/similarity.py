@@ -75,29 +75,25 @@ def name_weight(name: str) -> float:
     return float(np.clip((5.5 - zipf_frequency(name, "en")) / 3.0, 0.0, 1.0))
 
 
-def _furniture(rows: pl.DataFrame, settings: DedupeSettings) -> pl.DataFrame:
-    """(source_code, term_id) pairs held by most of a source's documents in the pool (a
-    document holds a term once)."""
-    sizes = (
-        rows.select("doc", "source_code")
-        .filter(pl.col("doc").is_first_distinct())
-        .group_by("source_code")
-        .agg(pl.len().alias("size"))
-        .filter(pl.col("size") >= settings.furniture_min_documents)
-    )
-    counts = (
-        rows.join(sizes, on="source_code", how="semi")
-        .group_by("source_code", "term_id")
-        .agg(pl.len().alias("count"))
-    )
-    return (
-        counts.join(sizes, on="source_code")
-        .filter(
-            (pl.col("count") >= settings.furniture_share * pl.col("size"))
-            & (pl.col("count") >= settings.furniture_min_documents)
-        )
-        .select("source_code", "term_id")
-    )
+def _furniture(
+    docs: np.ndarray, doc_sources: np.ndarray, term_ids: np.ndarray, settings: DedupeSettings
+) -> np.ndarray:
+    """Per row (docs[i] holds term_ids[i]): whether the term is furniture of the document's
+    source, a term held by most of the source's documents in the pool that hold any term (a
+    document holds a term once). Counted on one integer key per (source, term)."""
+    holds_terms = np.zeros(len(doc_sources), dtype=bool)
+    holds_terms[docs] = True
+    source_sizes = np.bincount(doc_sources[holds_terms], minlength=int(doc_sources.max()) + 1)
+    keys = term_ids * len(source_sizes) + doc_sources[docs]
+    counts = pl.Series("key", keys).value_counts()
+    key, count = counts["key"].to_numpy(), counts["count"].to_numpy()
+    size = source_sizes[key % len(source_sizes)]
+    furniture_keys = key[
+        (size >= settings.furniture_min_documents)
+        & (count >= settings.furniture_share * size)
+        & (count >= settings.furniture_min_documents)
+    ]
+    return pl.Series(keys).is_in(pl.Series(furniture_keys).implode()).to_numpy()
 
 
 _COMPARED_PREFIXES = (CONCEPT, TITLE_CONCEPT, NAME, TITLE_NAME, *_FACT_PREFIXES, _TITLE_WORD)
@@ -142,8 +138,9 @@ def pool_terms(
 ) -> pl.DataFrame:
     """(doc, term, weight) of every document of the pool (a document's terms are distinct),
     furniture removed, names written in pinyin added to the Chinese titles that spell them;
-    term_id numbers the pool's terms in term order. Strings are joined once, to number the
-    terms; the rest runs on ids."""
+    term_id numbers the pool's terms in term order. The strings are hashed once, into
+    categorical codes; counting and weighing run on integer ids, and what depends on a
+    term's kind is decided once per distinct term."""
     rows = (
         pl.DataFrame(
             {"term": terms, "source": sources},
@@ -156,48 +153,57 @@ def pool_terms(
         .filter(pl.any_horizontal(pl.col("term").str.starts_with(p) for p in _COMPARED_PREFIXES))
     )
     rows = pl.concat([rows, _pinyin_names(rows, sources, pinyin)])
-    vocabulary = (
-        rows.select(pl.col("term").unique(maintain_order=True).sort())
-        .with_row_index("term_id")
-        .with_columns(pl.col("term_id").cast(pl.Int64))
-    )
-    rows = rows.join(vocabulary, on="term").with_columns(
-        pl.col("source").fill_null("").cast(pl.Categorical).to_physical().alias("source_code")
-    )
-    rows = rows.join(_furniture(rows, settings), on=["source_code", "term_id"], how="anti")
+    codes = rows["term"].cast(pl.Categorical(pl.Categories.random()))
+    distinct = codes.unique()
+    vocabulary = distinct.cast(pl.String)
+    order = vocabulary.arg_sort().to_numpy()
+    id_of_code = np.zeros(int(distinct.to_physical().max() or 0) + 1, dtype=np.int64)
+    id_of_code[distinct.to_physical().to_numpy()[order]] = np.arange(len(order))
+    term_ids = id_of_code[codes.to_physical().to_numpy()]
+    vocabulary = vocabulary.gather(order)
+    doc_sources = np.unique(sources.fill_null("").to_numpy(), return_inverse=True)[1].reshape(-1)
+    kept = ~_furniture(rows["doc"].to_numpy(), doc_sources, term_ids, settings)
+    rows, term_ids = rows.filter(pl.Series(kept)), term_ids[kept]
+    frequency = np.bincount(term_ids, minlength=len(vocabulary))
+    # A term's weight depends on the term alone (its kind, name weight and frequency): it is
+    # computed once per distinct term, in polars as before, and gathered for the rows.
+    is_name = vocabulary.str.starts_with(NAME) | vocabulary.str.starts_with(TITLE_NAME)
+    named = np.flatnonzero(is_name.to_numpy() & (frequency > 0))
+    name_weights = np.full(len(vocabulary), np.nan)
+    name_weights[named] = [
+        name_weight(term.split(":", 1)[1]) for term in vocabulary.gather(named).to_list()
+    ]
     count = max(int(terms.len()), 1)
-    frequency = rows.group_by("term_id").agg(pl.len().alias("df"))
-    rows = rows.join(frequency, on="term_id")
-    is_name = pl.col("term").str.starts_with(NAME) | pl.col("term").str.starts_with(TITLE_NAME)
-    named = (
-        vocabulary.join(frequency, on="term_id", how="semi")
-        .filter(is_name)
-        .select("term_id", pl.col("term").str.split_exact(":", 1).struct.field("field_1"))
-    )
-    name_weights = named.select(
-        "term_id",
-        pl.Series("w", [name_weight(name) for name in named["field_1"]], dtype=pl.Float64),
-    )
-    rows = rows.join(name_weights, on="term_id", how="left")
-    # a name held by many reports of the pool says less (OpenAI on a busy day; a pool's
-    # stock of recurring names): full weight for 2 reports, none from candidate_key_documents
     limit = settings.candidate_key_documents
     spread = ((limit / pl.col("df").clip(lower_bound=2)).log() / np.log(limit / 2)).clip(0.0, 1.0)
     idf = ((count + 1) / (pl.col("df") + 0.5)).log()
-    weight = (
+    term_weights = pl.DataFrame(
+        {
+            "df": frequency,
+            "w": pl.Series(name_weights, nan_to_null=True),
+            "anchor": vocabulary.str.starts_with("a:"),
+        }
+    ).select(
         pl.when(pl.col("w").is_not_null())
         .then(
             pl.when(pl.col("df") <= settings.max_term_documents)
             .then(pl.col("w") * spread)
             .otherwise(0.0)
         )
-        .when(pl.col("term").str.starts_with("a:"))
+        .when(pl.col("anchor"))
         .then(pl.lit(1.0))
         .otherwise(idf)
     )
-    return rows.select("doc", "source", "term", "term_id", "df", weight.alias("weight")).filter(
-        pl.col("weight") > 0
-    )
+    weight = term_weights.to_series().to_numpy()[term_ids]
+    document_frequency = frequency[term_ids]
+    return rows.select(
+        "doc",
+        "source",
+        "term",
+        pl.Series("term_id", term_ids),
+        pl.Series("df", document_frequency, dtype=pl.UInt32),
+        pl.Series("weight", weight),
+    ).filter(pl.col("weight") > 0)
 
 
 def candidate_pairs(rows: pl.DataFrame, first_count: int, settings: DedupeSettings) -> pl.DataFrame:
