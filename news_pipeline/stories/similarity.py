@@ -83,7 +83,9 @@ def _furniture(
     document holds a term once). Counted on one integer key per (source, term)."""
     holds_terms = np.zeros(len(doc_sources), dtype=bool)
     holds_terms[docs] = True
-    source_sizes = np.bincount(doc_sources[holds_terms], minlength=int(doc_sources.max()) + 1)
+    source_sizes = np.bincount(
+        doc_sources[holds_terms], minlength=int(doc_sources.max(initial=0)) + 1
+    )
     keys = term_ids * len(source_sizes) + doc_sources[docs]
     counts = pl.Series("key", keys).value_counts()
     key, count = counts["key"].to_numpy(), counts["count"].to_numpy()
