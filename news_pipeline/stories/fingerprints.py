@@ -25,7 +25,7 @@ from rensa import RMinHash
 from news_pipeline.cjk import CJK_LETTER_RANGES
 from news_pipeline.stories.anchors import TERMS_COLUMN, fingerprint_terms
 from news_pipeline.stories.settings import DedupeSettings
-from news_pipeline.stories.translation import to_simplified, translated_terms
+from news_pipeline.stories.translation import simplified_translated_terms, to_simplified
 
 SIGNATURE_COLUMN = "minhash_signature"
 VERSION_COLUMN = "fingerprint_version"
@@ -131,8 +131,9 @@ def _tokenise_chunk(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     """Token hashes in text order, token count and CJK token count per document."""
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     codepoints = np.frombuffer("\n".join(texts).encode("utf-32-le"), dtype=np.uint32)
-    folded = _fold_table()[codepoints]
-    classes = _character_classes()[folded]
+    # np.take without bounds checks (the tables cover every code point): 2x faster
+    folded = np.take(_fold_table(), codepoints, mode="clip")
+    classes = np.take(_character_classes(), folded, mode="clip")
     cjk_positions = np.flatnonzero(classes == _CHAR_CJK)
     token_hash_at = np.zeros(len(codepoints), dtype=np.uint64)
     token_hash_at[cjk_positions] = folded[cjk_positions]
@@ -346,14 +347,15 @@ def ensure_fingerprints(frame: pl.DataFrame, settings: DedupeSettings) -> pl.Dat
 
 
 def _translated_lists(titles: pl.Series, texts: list[str], lead_chars: int) -> pl.DataFrame:
-    """(doc, term list) of the translated terms (translation.py) of title and lead."""
+    """(doc, term list) of the translated terms (translation.py) of title and lead, both
+    already in Simplified."""
     title_list = titles.fill_null("").to_list()
     leads = [
         (text or "").removeprefix(title).strip()[:lead_chars]
         for title, text in zip(title_list, texts, strict=True)
     ]
     # first-seen order (deterministic): sorting 14M strings per 100k articles cost 0.6 s more
-    terms = translated_terms(title_list, leads)
+    terms = simplified_translated_terms(title_list, leads)
     return terms.group_by("doc").agg(pl.col("term").unique(maintain_order=True))
 
 

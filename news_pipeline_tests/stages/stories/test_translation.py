@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import resources
+
 import polars as pl
 
 from news_pipeline.stories.anchors import fingerprint_terms
@@ -9,6 +11,7 @@ from news_pipeline.stories.similarity import name_weight
 from news_pipeline.stories.translation import (
     name_hash,
     pinyin_hashes,
+    simplified_translated_terms,
     to_simplified,
     translated_terms,
 )
@@ -22,6 +25,29 @@ def terms_of(titles: list[str], leads: list[str]) -> list[set[str]]:
 def test_traditional_text_becomes_simplified_with_mainland_words() -> None:
     assert to_simplified(["晶片大廠擴產，軟體更新"]) == ["芯片大厂扩产，软件更新"]
     assert to_simplified(["plain English"]) == ["plain English"]
+
+
+def test_to_simplified_changes_nothing_the_second_time() -> None:
+    # every Traditional character OpenCC's table knows, one text per character and all in
+    # one text (which the phrase converter takes), and a chain (薴 -> 苧 -> 苎) inside a
+    # Simplified text, which only the character table converts
+    table = (resources.files("opencc") / "dictionary" / "TSCharacters.txt").read_text("utf-8")
+    characters = [
+        line.split("\t")[0] for line in table.splitlines() if len(line.split("\t")[0]) == 1
+    ]
+    texts = [*characters, "".join(characters), "这种植物纤维作物在南方叫做薴麻"]
+    once = to_simplified(texts)
+    assert to_simplified(once) == once
+    assert once[-1].endswith("苎麻")
+
+
+def test_terms_of_simplified_text_are_the_terms_of_the_original() -> None:
+    titles = ["機器狗公司完成融資", "晶片大廠擴產", "Robot dog company completes funding round"]
+    leads = ["騰訊表示，微信用戶可以試用。", "參數3970億", "Users of the messaging app can try it."]
+    expected = translated_terms(titles, leads).sort("doc", "term")
+    simplified = simplified_translated_terms(to_simplified(titles), to_simplified(leads))
+    assert simplified.sort("doc", "term").equals(expected)
+    assert expected.height > 0
 
 
 def test_one_event_in_three_scripts_shares_concepts() -> None:
