@@ -104,11 +104,13 @@ def word_hashes(words: list[str]) -> np.ndarray:
 def _hash_columns(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """word_hashes of the words, and the hashes of their proper prefixes of two or more
     characters (segment() grows a substring only while it is such a prefix)."""
-    width = max(map(len, words), default=0)
-    codes = np.zeros((len(words), width), dtype=np.uint64)
-    for row, word in enumerate(words):
-        codes[row, : len(word)] = [ord(char) for char in word]
     lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    width = int(lengths.max(initial=0))
+    codes = np.zeros((len(words), width), dtype=np.uint64)
+    flat = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32)
+    starts = np.cumsum(lengths) - lengths
+    columns = np.arange(len(flat)) - np.repeat(starts, lengths)
+    codes[np.repeat(np.arange(len(words)), lengths), columns] = flat
     hashed = np.full(len(words), _HASH_SEED, dtype=np.uint64)
     prefixes = []
     with np.errstate(over="ignore"):
@@ -122,14 +124,12 @@ def _hash_columns(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass(frozen=True)
 class Lexicon:
-    """Headwords as sorted hashes, with their concepts and names (lists per entry, and the
-    same as flat arrays of term ids, CSR-style, for vectorised expansion)."""
+    """Headwords as sorted hashes, with the ids of their concepts and names as flat arrays,
+    CSR-style, for vectorised expansion."""
 
     hashes: np.ndarray  # sorted uint64 hash of each headword
     entries: np.ndarray  # entry index of each sorted hash
     prefixes: np.ndarray  # hashes of the headwords' proper prefixes of 2+ characters
-    concepts: list[list[str]]
-    names: list[list[str]]
     pinyin: dict[str, str]  # one character -> toneless pinyin
     vocabulary: list[str]  # term id -> word
     concept_offsets: np.ndarray  # entry e's concept ids: concept_ids[offsets[e]:offsets[e+1]]
@@ -162,8 +162,11 @@ class Lexicon:
         key = word_hashes([word])[0]
         at = int(np.searchsorted(self.hashes, key))
         if at < len(self.hashes) and self.hashes[at] == key:
-            entry = int(self.entries[at])
-            return self.concepts[entry], self.names[entry]
+            entry = np.array([self.entries[at]])
+            return tuple(  # type: ignore[return-value]
+                [self.vocabulary[term] for term in self.expand(entry, names)[1].tolist()]
+                for names in (False, True)
+            )
         return None
 
 
@@ -261,10 +264,6 @@ def load_lexicon() -> Lexicon:
         .unique("simplified", keep="first", maintain_order=True)
         .sort("entry")
     )
-    by_word = {
-        word: (list(concepts), list(names))
-        for word, concepts, names in chosen.select("simplified", "concepts", "names").iter_rows()
-    }
     supplement = load_data_yaml(SUPPLEMENT_FILE)["words"]
     stop = gloss_stopwords()
     glosses = {
@@ -273,24 +272,42 @@ def load_lexicon() -> Lexicon:
     }
     gloss_words = sorted({w for words in glosses.values() for w in words})
     stems = dict(zip(gloss_words, stem_words(pl.Series(gloss_words, dtype=pl.String)), strict=True))
-    for word, words in glosses.items():
-        by_word[word] = (list(dict.fromkeys(stems[w] for w in words)), [])
-    headwords = list(by_word)
-    hashes, prefixes = _hash_columns(headwords)
+    supplemented = pl.DataFrame(
+        {
+            "simplified": list(glosses),
+            "supplement": [
+                list(dict.fromkeys(stems[w] for w in words)) for words in glosses.values()
+            ],
+        },
+        schema={"simplified": pl.String, "supplement": pl.List(pl.String)},
+    )
+    # the supplement's words replace the dictionary's senses in place or come after them
+    table = pl.concat(
+        [
+            chosen.select("simplified", "concepts", "names")
+            .join(supplemented, on="simplified", how="left", maintain_order="left")
+            .select(
+                "simplified",
+                pl.coalesce("supplement", "concepts").alias("concepts"),
+                pl.when(pl.col("supplement").is_null()).then("names").alias("names"),
+            ),
+            supplemented.join(chosen, on="simplified", how="anti", maintain_order="left").select(
+                "simplified", pl.col("supplement").alias("concepts"), pl.lit(None).alias("names")
+            ),
+        ],
+        how="vertical_relaxed",
+    ).with_columns(pl.col("names").fill_null([]))
+    hashes, prefixes = _hash_columns(table["simplified"].to_list())
     order = np.argsort(hashes, kind="stable")
-    concepts = [by_word[w][0] for w in headwords]
-    names = [by_word[w][1] for w in headwords]
-    vocabulary: dict[str, int] = {}
-    concept_offsets, concept_ids = _flatten(concepts, vocabulary)
-    name_offsets, name_ids = _flatten(names, vocabulary)
+    vocabulary, (concept_offsets, concept_ids), (name_offsets, name_ids) = _term_ids(
+        table["concepts"], table["names"]
+    )
     return Lexicon(
         hashes=hashes[order],
         entries=order.astype(np.int64),
         prefixes=np.unique(prefixes),
-        concepts=concepts,
-        names=names,
         pinyin=dict(pinyin.iter_rows()),
-        vocabulary=list(vocabulary),
+        vocabulary=vocabulary,
         concept_offsets=concept_offsets,
         concept_ids=concept_ids,
         name_offsets=name_offsets,
@@ -298,14 +315,21 @@ def load_lexicon() -> Lexicon:
     )
 
 
-def _flatten(lists: list[list[str]], vocabulary: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
-    offsets = np.zeros(len(lists) + 1, dtype=np.int64)
-    np.cumsum([len(items) for items in lists], out=offsets[1:])
-    ids = np.array(
-        [vocabulary.setdefault(item, len(vocabulary)) for items in lists for item in items],
-        dtype=np.int64,
-    )
-    return offsets, ids
+def _term_ids(
+    *columns: pl.Series,
+) -> tuple[list[str], *tuple[tuple[np.ndarray, np.ndarray], ...]]:
+    """One vocabulary (words numbered in first-seen order across ``columns`` of word lists)
+    and, per column, CSR offsets and the flat word ids."""
+    flat = [column.explode(empty_as_null=False).drop_nulls() for column in columns]
+    vocabulary = pl.concat(flat).unique(maintain_order=True)
+    numbers = pl.DataFrame({"word": vocabulary, "id": np.arange(len(vocabulary), dtype=np.int64)})
+    layouts = []
+    for column, words in zip(columns, flat, strict=True):
+        offsets = np.zeros(len(column) + 1, dtype=np.int64)
+        np.cumsum(column.list.len().to_numpy(), out=offsets[1:])
+        ids = words.to_frame("word").join(numbers, on="word", maintain_order="left")["id"]
+        layouts.append((offsets, ids.to_numpy()))
+    return vocabulary.to_list(), *layouts
 
 
 def _is_han(codes: np.ndarray) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from news_pipeline.stories import DedupeSettings
-from news_pipeline.stories.similarity import pool_terms
+from news_pipeline.stories.similarity import name_weight, name_weights, pool_terms
 
 _NO_PINYIN = pl.DataFrame(schema={"doc": pl.Int64, "hash": pl.UInt64})
 
@@ -54,3 +54,12 @@ def test_rarer_terms_weigh_more_and_anchors_weigh_one() -> None:
     weight = dict(rows.select("term", "weight").unique().iter_rows())
     assert weight["c:rare"] > weight["c:chip"] > 0
     assert weight["a:n:397e9"] == 1.0
+
+
+def test_name_weights_screen_gives_what_zipf_frequency_gives() -> None:
+    # plain words English has and lacks, and names the screen must leave to wordfreq
+    names = ["google", "series", "unitree", "zhipuai", "qwen", "gpt-5", "o3", "wang", "x"]
+    names += ["deepseek", "the", "robotics", "k2.5", "über"]
+    expected = [name_weight(name) for name in names]
+    assert name_weights(names) == expected
+    assert expected[names.index("unitree")] == 1.0 > expected[names.index("google")]
