@@ -162,12 +162,19 @@ class Lexicon:
         key = word_hashes([word])[0]
         at = int(np.searchsorted(self.hashes, key))
         if at < len(self.hashes) and self.hashes[at] == key:
-            entry = np.array([self.entries[at]])
-            return tuple(  # type: ignore[return-value]
-                [self.vocabulary[term] for term in self.expand(entry, names)[1].tolist()]
-                for names in (False, True)
-            )
+            return self.senses(int(self.entries[at]))
         return None
+
+    def senses(self, entry: int) -> tuple[list[str], list[str]]:
+        """Concepts and names of one entry."""
+        concept_ids = self.concept_ids[
+            self.concept_offsets[entry] : self.concept_offsets[entry + 1]
+        ]
+        name_ids = self.name_ids[self.name_offsets[entry] : self.name_offsets[entry + 1]]
+        return (
+            [self.vocabulary[term] for term in concept_ids.tolist()],
+            [self.vocabulary[term] for term in name_ids.tolist()],
+        )
 
 
 def _entries(text: str) -> pl.DataFrame:

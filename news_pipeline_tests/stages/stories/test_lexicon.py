@@ -24,7 +24,7 @@ def test_segmentation_takes_the_longest_dictionary_word() -> None:
     lexicon = load_lexicon()
     found = segment(["人形机器人登台", "hello", "芯片"], lexicon)
     words = [
-        (int(doc), lexicon.concepts[int(entry)])
+        (int(doc), lexicon.senses(int(entry))[0])
         for doc, entry in zip(found.doc, found.entry, strict=True)
     ]
     # 人形机器人 is one supplement entry, not 人形 + 机器人
