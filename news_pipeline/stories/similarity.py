@@ -115,17 +115,19 @@ def _furniture(
 _COMPARED_PREFIXES = (CONCEPT, TITLE_CONCEPT, NAME, TITLE_NAME, *_FACT_PREFIXES, _TITLE_WORD)
 
 
-def _pinyin_names(rows: pl.DataFrame, sources: pl.Series, pinyin: pl.DataFrame) -> pl.DataFrame:
-    """(doc, source, term) rows of the names written in pinyin (m:lingxi) that a Chinese
-    title spells, as name and title name, where the document does not hold them yet."""
-    names = rows.filter(pl.col("term").str.starts_with(NAME))
+def _pinyin_names(vocabulary: pl.Series, sources: pl.Series, pinyin: pl.DataFrame) -> pl.DataFrame:
+    """(doc, source, term) rows of the names written in pinyin (m:lingxi) among the pool's
+    terms (``vocabulary``) that a Chinese title spells, as name and title name; the caller
+    drops those a document holds already."""
     spelled = (
-        names.select(pl.col("term").str.slice(len(NAME)).alias("name"))
-        .unique()
+        vocabulary.filter(vocabulary.str.starts_with(NAME))
+        .str.slice(len(NAME))
+        .to_frame("name")
         .filter(pl.col("name").str.contains(_PINYIN_NAME))
     )
+    empty = pl.DataFrame(schema={"doc": pl.Int64, "source": pl.String, "term": pl.String})
     if not (spelled.height and pinyin.height):
-        return rows.clear()
+        return empty
     keyed = spelled.with_columns(
         pl.col("name").map_elements(name_hash, return_dtype=pl.UInt64).alias("hash")
     )
@@ -134,16 +136,16 @@ def _pinyin_names(rows: pl.DataFrame, sources: pl.Series, pinyin: pl.DataFrame) 
         {"doc": range(sources.len()), "source": sources},
         schema={"doc": pl.Int64, "source": pl.String},
     )
-    added = pl.concat(
-        [
-            found.select("doc", (NAME + pl.col("name")).alias("term")),
-            found.select("doc", (TITLE_NAME + pl.col("name")).alias("term")),
-        ]
-    ).join(sources_of, on="doc")
-    held = rows.filter(
-        pl.col("term").str.starts_with(NAME) | pl.col("term").str.starts_with(TITLE_NAME)
+    return (
+        pl.concat(
+            [
+                found.select("doc", (NAME + pl.col("name")).alias("term")),
+                found.select("doc", (TITLE_NAME + pl.col("name")).alias("term")),
+            ]
+        )
+        .join(sources_of, on="doc")
+        .select(empty.columns)
     )
-    return added.select(rows.columns).join(held, on=["doc", "term"], how="anti")
 
 
 def pool_terms(
@@ -155,9 +157,10 @@ def pool_terms(
     """(doc, term, weight) of every document of the pool (a document's terms are distinct),
     furniture removed, names written in pinyin added to the Chinese titles that spell them;
     term_id numbers the pool's terms in term order. The strings are hashed once, into
-    categorical codes; counting and weighing run on integer ids, and what depends on a
-    term's kind is decided once per distinct term."""
-    rows = (
+    categorical codes; which terms are compared, counting and weighing run on integer ids,
+    and what depends on a term's kind is decided once per distinct term."""
+    categories = pl.Categories.random()
+    held = (
         pl.DataFrame(
             {"term": terms, "source": sources},
             schema={"term": pl.List(pl.String), "source": pl.String},
@@ -166,10 +169,24 @@ def pool_terms(
         .with_columns(pl.col("doc").cast(pl.Int64))
         .explode("term")
         .drop_nulls("term")
-        .filter(pl.any_horizontal(pl.col("term").str.starts_with(p) for p in _COMPARED_PREFIXES))
+        .with_columns(pl.col("term").cast(pl.Categorical(categories)).alias("code"))
     )
-    rows = pl.concat([rows, _pinyin_names(rows, sources, pinyin)])
-    codes = rows["term"].cast(pl.Categorical(pl.Categories.random()))
+    held_codes = held["code"].to_physical().to_numpy()
+    distinct = held["code"].unique()
+    spelled = distinct.cast(pl.String)
+    compared = spelled.str.starts_with(_COMPARED_PREFIXES[0])
+    for prefix in _COMPARED_PREFIXES[1:]:
+        compared = compared | spelled.str.starts_with(prefix)
+    is_compared = np.zeros(int(held_codes.max(initial=0)) + 1, dtype=bool)
+    is_compared[distinct.to_physical().to_numpy()[compared.to_numpy()]] = True
+    rows = held.filter(pl.Series(is_compared[held_codes]))
+    added = _pinyin_names(spelled.filter(compared), sources, pinyin).with_columns(
+        pl.col("term").cast(pl.Categorical(categories)).alias("code")
+    )
+    already = rows.filter(pl.col("code").is_in(added["code"].unique().implode()))
+    added = added.join(already, on=["doc", "code"], how="anti").select(rows.columns)
+    rows = pl.concat([rows, added])
+    codes = rows["code"]
     distinct = codes.unique()
     vocabulary = distinct.cast(pl.String)
     order = vocabulary.arg_sort().to_numpy()
@@ -179,8 +196,7 @@ def pool_terms(
     vocabulary = vocabulary.gather(order)
     doc_sources = np.unique(sources.fill_null("").to_numpy(), return_inverse=True)[1].reshape(-1)
     kept = ~_furniture(rows["doc"].to_numpy(), doc_sources, term_ids, settings)
-    rows, term_ids = rows.filter(pl.Series(kept)), term_ids[kept]
-    frequency = np.bincount(term_ids, minlength=len(vocabulary))
+    frequency = np.bincount(term_ids[kept], minlength=len(vocabulary))
     # A term's weight depends on the term alone (its kind, name weight and frequency): it is
     # computed once per distinct term, in polars as before, and gathered for the rows.
     is_name = vocabulary.str.starts_with(NAME) | vocabulary.str.starts_with(TITLE_NAME)
@@ -211,15 +227,16 @@ def pool_terms(
         .otherwise(idf)
     )
     weight = term_weights.to_series().to_numpy()[term_ids]
-    document_frequency = frequency[term_ids]
-    return rows.select(
+    kept &= weight > 0
+    term_ids = term_ids[kept]
+    return rows.filter(pl.Series(kept)).select(
         "doc",
         "source",
         "term",
         pl.Series("term_id", term_ids),
-        pl.Series("df", document_frequency, dtype=pl.UInt32),
-        pl.Series("weight", weight),
-    ).filter(pl.col("weight") > 0)
+        pl.Series("df", frequency[term_ids], dtype=pl.UInt32),
+        pl.Series("weight", weight[kept]),
+    )
 
 
 def candidate_pairs(rows: pl.DataFrame, first_count: int, settings: DedupeSettings) -> pl.DataFrame:
