@@ -1,0 +1,22 @@
+"""The benchmark's memory sampler (benchmarks/measure.py) on this process."""
+
+from __future__ import annotations
+
+import numpy as np
+import psutil
+
+from benchmarks.measure import TreeMemory
+
+
+def test_pss_between_readings_follows_new_private_memory() -> None:
+    process = psutil.Process()
+    memory = TreeMemory()
+    memory.sample([process])
+    before_rss, before_pss = memory.peak_rss_bytes, memory.peak_pss_bytes
+    assert 0 < before_pss <= before_rss
+    held = np.ones(200 * 1024 * 1024 // 8)  # 200 MiB, every page written
+    memory.sample([process])
+    assert memory.peak_rss_bytes - before_rss > 150 * 1024 * 1024
+    assert memory.peak_pss_bytes - before_pss > 150 * 1024 * 1024
+    assert memory.peak_pss_bytes <= memory.peak_rss_bytes
+    assert held.sum() > 0
