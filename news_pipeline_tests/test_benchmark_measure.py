@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import psutil
+import pytest
 
+from benchmarks import measure
 from benchmarks.measure import TreeMemory
 
 
-def test_pss_between_readings_follows_new_private_memory() -> None:
+def test_pss_between_readings_follows_new_private_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a budget so small that the second sample cannot read PSS: it must estimate it
+    monkeypatch.setattr(measure, "PSS_READ_BUDGET", 1e-9)
     process = psutil.Process()
     memory = TreeMemory()
     memory.sample([process])
