@@ -10,7 +10,11 @@ Everything is deterministic and offline.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import threading
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -160,8 +164,9 @@ def categorize_stories(
     sentences = DaySentences(groups.items(), _row_text)
     total = len(groups)
     items: list[dict[str, Any]] = []
-    for key in sorted(groups):
-        items.append(_categorize_one(groups[key], taxonomy, settings, timezone, sentences))
+    stories = [groups[key] for key in sorted(groups)]
+    for done in _categorized(stories, taxonomy, settings, timezone, sentences):
+        items.extend(done)
         progress(len(items), total, 0)
     if not total:
         progress(0, 0, 0)
@@ -171,3 +176,69 @@ def categorize_stories(
         return schema.empty_frame(schema.CATEGORIZED_ITEMS_SCHEMA)
     result = pl.DataFrame(items, schema=schema.CATEGORIZED_ITEMS_SCHEMA)
     return schema.conform(result, schema.CATEGORIZED_ITEMS_SCHEMA)
+
+
+# Stories are categorized in forked worker processes once a day has this many: below it the
+# fork and the workers' cold caches cost more than they save.
+PARALLEL_MIN_STORIES = 200
+_MAX_WORKERS = 4
+_WARM_UP_SHARE = 0.05  # of the stories, categorized first in this process (caches the forks share)
+_CHUNKS_PER_WORKER = 4
+_WORK: tuple[Any, ...] = ()  # what forked workers read: set just before the fork
+_FORK_LOCK = threading.Lock()
+
+
+def _categorized(
+    stories: list[list[dict[str, Any]]],
+    taxonomy: Taxonomy,
+    settings: CategorizeSettings,
+    timezone: str,
+    sentences: DaySentences,
+) -> Iterator[list[dict[str, Any]]]:
+    """The items of the stories, in order, a batch at a time. Categorizing a story is pure
+    Python and takes milliseconds, so a large day is split between forked workers, one per
+    core (865 real stories on 2 cores: 2.6 s -> about 1.5 s). The workers are forked, not
+    spawned: they inherit the taxonomy, the day's sentences and the caches this process
+    warmed on the first stories, and they run no polars (whose thread pool a fork leaves
+    behind)."""
+    global _WORK
+    workers = worker_count()
+    if workers < 2 or len(stories) < PARALLEL_MIN_STORIES:
+        for rows in stories:
+            yield [_categorize_one(rows, taxonomy, settings, timezone, sentences)]
+        return
+    warm = max(1, int(len(stories) * _WARM_UP_SHARE))
+    yield [
+        _categorize_one(rows, taxonomy, settings, timezone, sentences) for rows in stories[:warm]
+    ]
+    rest = len(stories) - warm
+    size = -(-rest // (workers * _CHUNKS_PER_WORKER))
+    chunks = [(start, min(start + size, len(stories))) for start in range(warm, len(stories), size)]
+    with _FORK_LOCK:  # the workers are forked here, each with this _WORK
+        _WORK = (stories, taxonomy, settings, timezone, sentences)
+        try:
+            pool = multiprocessing.get_context("fork").Pool(workers)
+        finally:
+            _WORK = ()
+    with pool:
+        yield from pool.imap(_categorize_chunk, chunks)
+
+
+def worker_count() -> int:
+    """Processes that categorize a large day: one per core this process may use; one (no
+    workers) where processes cannot be forked."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    usable = (
+        os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
+    )
+    return min(len(usable), _MAX_WORKERS)
+
+
+def _categorize_chunk(bounds: tuple[int, int]) -> list[dict[str, Any]]:
+    stories, taxonomy, settings, timezone, sentences = _WORK
+    start, end = bounds
+    return [
+        _categorize_one(rows, taxonomy, settings, timezone, sentences)
+        for rows in stories[start:end]
+    ]

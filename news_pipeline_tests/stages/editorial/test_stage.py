@@ -5,10 +5,11 @@ from __future__ import annotations
 import random
 
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
 from news_pipeline import schema
-from news_pipeline.editorial import Taxonomy, categorize_stories
+from news_pipeline.editorial import Taxonomy, categorize_stories, stage
 from news_pipeline_tests.stages.editorial.deduped_rows import (
     article,
     frame,
@@ -123,3 +124,30 @@ def test_progress_of_an_input_without_stories_ends_at_zero(taxonomy: Taxonomy) -
         schema.empty_frame(schema.DEDUPED_STORIES_SCHEMA), taxonomy, progress=progress
     )
     assert progress.calls == [(0, 0, 0)]
+
+
+def test_a_large_day_split_between_forked_workers_gives_the_serial_result(
+    taxonomy: Taxonomy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slogan = "本站精选每日要闻推荐给各位读者朋友。"
+    rows = [row for n in range(1, 41) for row in story_with_sources(f"s{n:02}", 1 + n % 4)]
+    rows += [
+        article(
+            f"f{n}",
+            f"f{n}",
+            title=f"宇树发布第{n}款机器狗",
+            text=slogan + f"宇树科技发布了第{n}款四足机器狗。",
+        )
+        for n in range(5)
+    ]
+    serial = categorize_stories(frame(rows), taxonomy)
+    monkeypatch.setattr(stage, "PARALLEL_MIN_STORIES", 2)
+    monkeypatch.setattr(stage, "worker_count", lambda: 2)
+    progress = ProgressRecorder()
+    parallel = categorize_stories(frame(rows), taxonomy, progress=progress)
+    assert_frame_equal(parallel, serial)
+    assert serial.height == 45
+    # batches, not stories: the workers' chunks were used
+    assert len(progress.calls) < serial.height
+    assert progress.calls[-1] == (45, 45, 0)
+    assert slogan not in " ".join(parallel["summary"].to_list())
