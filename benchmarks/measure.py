@@ -20,8 +20,8 @@ SAMPLE_SECONDS = 0.05
 # read whenever RSS grew 5% or 2 s passed, it still took 1.9 s of a 28 s run. So PSS is read
 # with at most PSS_READ_BUDGET of one core, and at every sample in between it is estimated as
 # RSS less the shared part (RSS - PSS) of the last reading: new memory is private memory. A
-# forked worker that stops sharing pages with its parent raises PSS without RSS; that shows
-# at the next reading.
+# new process (a forked worker shares most pages with its parent) is read at once; a worker
+# that stops sharing pages raises PSS without RSS, which shows at the next reading.
 PSS_READ_BUDGET = 0.02
 TREE_SCAN_SECONDS = 0.5
 
@@ -68,16 +68,20 @@ class TreeMemory:
         self.peak_pss_bytes = 0
         self._shared_bytes = 0  # RSS - PSS at the last PSS reading
         self._next_pss_read = 0.0
+        self._pids_at_pss: set[int] = set()
 
     def sample(self, processes: list[psutil.Process]) -> None:
         rss = _sum_over(processes, lambda process: process.memory_info().rss)
         self.peak_rss_bytes = max(self.peak_rss_bytes, rss)
         now = time.monotonic()
-        if now >= self._next_pss_read:
+        # a new process shares most of its pages with its parent: read at once
+        pids = {process.pid for process in processes}
+        if now >= self._next_pss_read or pids != self._pids_at_pss:
             pss = _sum_over(processes, lambda process: process.memory_full_info().pss)
             read_seconds = time.monotonic() - now
             self._shared_bytes = max(rss - pss, 0)
             self._next_pss_read = now + read_seconds / PSS_READ_BUDGET
+            self._pids_at_pss = pids
         self.peak_pss_bytes = max(self.peak_pss_bytes, rss - self._shared_bytes)
 
 

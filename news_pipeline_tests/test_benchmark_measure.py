@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing
+
 import numpy as np
 import psutil
 import pytest
@@ -23,4 +25,26 @@ def test_pss_between_readings_follows_new_private_memory(monkeypatch: pytest.Mon
     assert memory.peak_rss_bytes - before_rss > 150 * 1024 * 1024
     assert memory.peak_pss_bytes - before_pss > 150 * 1024 * 1024
     assert memory.peak_pss_bytes <= memory.peak_rss_bytes
+    assert held.sum() > 0
+
+
+def test_a_forked_worker_is_read_at_once_not_counted_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(measure, "PSS_READ_BUDGET", 1e-9)  # no reading but the forced one
+    held = np.ones(200 * 1024 * 1024 // 8)  # pages the worker shares with this process
+    me = psutil.Process()
+    memory = TreeMemory()
+    memory.sample([me])
+    alone = memory.peak_pss_bytes
+    context = multiprocessing.get_context("fork")
+    release = context.Event()
+    worker = context.Process(target=release.wait)
+    worker.start()
+    try:
+        memory.sample([me, psutil.Process(worker.pid)])
+    finally:
+        release.set()
+        worker.join()
+    # the RSS sum counts the shared 200 MiB twice; PSS splits them
+    assert memory.peak_rss_bytes - alone > 150 * 1024 * 1024
+    assert memory.peak_pss_bytes - alone < 100 * 1024 * 1024
     assert held.sum() > 0
