@@ -10,6 +10,7 @@ Everything is deterministic and offline.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -216,9 +217,13 @@ def _categorized(
     chunks = [(start, min(start + size, len(stories))) for start in range(warm, len(stories), size)]
     with _FORK_LOCK:  # the workers are forked here, each with this _WORK
         _WORK = (stories, taxonomy, settings, timezone, sentences)
+        # the workers' garbage collector leaves the inherited objects alone, so it does not
+        # copy their pages (copy-on-write) by touching them
+        gc.freeze()
         try:
             pool = multiprocessing.get_context("fork").Pool(workers)
         finally:
+            gc.unfreeze()
             _WORK = ()
     with pool:
         yield from pool.imap(_categorize_chunk, chunks)
