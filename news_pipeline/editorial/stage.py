@@ -198,7 +198,7 @@ def _categorized(
 ) -> Iterator[list[dict[str, Any]]]:
     """The items of the stories, in order, a batch at a time. Categorizing a story is pure
     Python and takes milliseconds, so a large day is split between forked workers, one per
-    core (865 real stories on 2 cores: 2.6 s -> about 1.5 s). The workers are forked, not
+    core (865 real stories on 2 cores: 2.6 s -> about 1.6 s). The workers are forked, not
     spawned: they inherit the taxonomy, the day's sentences and the caches this process
     warmed on the first stories, and they run no polars (whose thread pool a fork leaves
     behind)."""
