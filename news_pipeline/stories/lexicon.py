@@ -18,6 +18,7 @@ import functools
 import gzip
 import importlib.resources
 import re
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -237,9 +238,18 @@ def _gloss_words(entries: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-@functools.cache
 def load_lexicon() -> Lexicon:
-    """Parse CC-CEDICT once per process, in polars (about half a second)."""
+    """Parse CC-CEDICT once per process, in polars (about a second). A lock makes the
+    threads that ask for it at once (ensure_fingerprints) wait for one parse."""
+    with _LEXICON_LOCK:
+        return _parsed_lexicon()
+
+
+_LEXICON_LOCK = threading.Lock()
+
+
+@functools.cache
+def _parsed_lexicon() -> Lexicon:
     source = importlib.resources.files(CEDICT_PACKAGE).joinpath(CEDICT_FILE)
     with source.open("rb") as raw:
         entries = _entries(gzip.decompress(raw.read()).decode("utf-8"))
