@@ -94,22 +94,35 @@ def _furniture(
 ) -> np.ndarray:
     """Per row (docs[i] holds term_ids[i]): whether the term is furniture of the document's
     source, a term held by most of the source's documents in the pool that hold any term (a
-    document holds a term once). Counted on one integer key per (source, term)."""
+    document holds a term once). Counted on one integer key per (source, term): in an array
+    indexed by the key when the keys are few enough (100k synthetic articles, 6.7M keys:
+    0.2 s), else by hashing (1.5 s there)."""
     holds_terms = np.zeros(len(doc_sources), dtype=bool)
     holds_terms[docs] = True
     source_sizes = np.bincount(
         doc_sources[holds_terms], minlength=int(doc_sources.max(initial=0)) + 1
     )
     keys = term_ids * len(source_sizes) + doc_sources[docs]
-    counts = pl.Series("key", keys).value_counts()
-    key, count = counts["key"].to_numpy(), counts["count"].to_numpy()
+    key_count = (int(term_ids.max(initial=0)) + 1) * len(source_sizes)
+    if key_count <= _DENSE_FURNITURE_KEYS:
+        key = np.arange(key_count)
+        count = np.bincount(keys, minlength=key_count)
+    else:
+        counts = pl.Series("key", keys).value_counts()
+        key, count = counts["key"].to_numpy(), counts["count"].to_numpy()
     size = source_sizes[key % len(source_sizes)]
-    furniture_keys = key[
+    is_furniture = (
         (size >= settings.furniture_min_documents)
         & (count >= settings.furniture_share * size)
         & (count >= settings.furniture_min_documents)
-    ]
-    return pl.Series(keys).is_in(pl.Series(furniture_keys).implode()).to_numpy()
+    )
+    if key_count <= _DENSE_FURNITURE_KEYS:
+        return is_furniture[keys]
+    return pl.Series(keys).is_in(pl.Series(key[is_furniture]).implode()).to_numpy()
+
+
+# (source, term) keys counted in a dense array (8 bytes each) rather than hashed
+_DENSE_FURNITURE_KEYS = 1 << 24
 
 
 _COMPARED_PREFIXES = (CONCEPT, TITLE_CONCEPT, NAME, TITLE_NAME, *_FACT_PREFIXES, _TITLE_WORD)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 
-from news_pipeline.stories import DedupeSettings
+from news_pipeline.stories import DedupeSettings, similarity
 from news_pipeline.stories.similarity import name_weight, name_weights, pool_terms
 
 _NO_PINYIN = pl.DataFrame(schema={"doc": pl.Int64, "hash": pl.UInt64})
@@ -27,7 +28,11 @@ def test_an_empty_pool_or_one_without_compared_terms_has_no_rows() -> None:
     assert rows.columns == ["doc", "source", "term", "term_id", "df", "weight"]
 
 
-def test_a_term_most_of_a_sites_documents_hold_is_furniture_there_only() -> None:
+@pytest.mark.parametrize("dense_keys", [1 << 24, 0], ids=["counted-in-array", "hashed"])
+def test_a_term_most_of_a_sites_documents_hold_is_furniture_there_only(
+    dense_keys: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(similarity, "_DENSE_FURNITURE_KEYS", dense_keys)
     footer = "c:license"
     terms = [[footer, f"c:story{index}"] for index in range(4)]
     terms[0].append("c:model")
