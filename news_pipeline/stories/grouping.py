@@ -79,11 +79,16 @@ def _dedupe_one_day(
     rows: pl.DataFrame, history: pl.DataFrame, day: date | None, settings: DedupeSettings
 ) -> pl.DataFrame:
     frame = conform(rows, DEDUPED_STORIES_SCHEMA).with_row_index("_row")
-    eligible = frame.filter(
-        (pl.col("record_kind") == RECORD_ITEM)
-        & pl.col("excluded_reason").is_null()
-        & (pl.col("url").fill_null("") != "")
-    ).sort(
+    canonical = [
+        canonical_url(url, page_canonical) if url else None
+        for url, page_canonical in zip(
+            frame["url"].to_list(), frame["page_canonical_url"].to_list(), strict=True
+        )
+    ]
+    frame = frame.with_columns(pl.Series("canonical_url", canonical, dtype=pl.String))
+    eligible_mask = (pl.col("record_kind") == RECORD_ITEM) & pl.col("excluded_reason").is_null()
+    eligible_mask = eligible_mask & pl.col("canonical_url").is_not_null()
+    eligible = frame.filter(eligible_mask).sort(
         pl.col("published_at"),
         pl.col("source_weight"),
         "source",
@@ -93,18 +98,9 @@ def _dedupe_one_day(
         descending=[False, True, False, False, False, False],
         nulls_last=True,
     )
-    # Canonical URLs are pure Python (1 s per 100k): a side thread spells them while the
-    # eligible rows are fingerprinted, a URL duplicate included (they are few).
-    with ThreadPoolExecutor(1) as side:
-        spelled = side.submit(_canonical_urls, frame)
-        eligible = ensure_fingerprints(
-            eligible.with_columns(pl.lit(None, dtype=pl.String).alias(VERSION_COLUMN)), settings
-        )
-        canonical = spelled.result()
-    frame = frame.with_columns(canonical)
     # exact URL duplicates: the first row in (earliest, heaviest source, shortest URL: the
     # one without tracking or mobile decoration) order is kept
-    eligible = eligible.with_columns(canonical.gather(eligible["_row"])).with_columns(
+    eligible = eligible.with_columns(
         pl.col("url").first().over("canonical_url").alias("_kept_url"),
         (pl.int_range(pl.len()).over("canonical_url") > 0).alias("_duplicate"),
     )
@@ -115,6 +111,9 @@ def _dedupe_one_day(
         pl.col("_kept_url").alias("excluded_detail"),
     )
     members = eligible.filter(~pl.col("_duplicate")).drop("_kept_url", "_duplicate")
+    members = ensure_fingerprints(
+        members.with_columns(pl.lit(None, dtype=pl.String).alias(VERSION_COLUMN)), settings
+    )
     stories = _group_stories(members, history, day, settings)
 
     updates = pl.concat(
@@ -150,17 +149,6 @@ def _dedupe_one_day(
         .alias("excluded_detail"),
     ).sort("_row")
     return conform(merged, DEDUPED_STORIES_SCHEMA)
-
-
-def _canonical_urls(frame: pl.DataFrame) -> pl.Series:
-    """canonical_url of every row, in row order (None where the row has no URL)."""
-    spelled = [
-        canonical_url(url, page_canonical) if url else None
-        for url, page_canonical in zip(
-            frame["url"].to_list(), frame["page_canonical_url"].to_list(), strict=True
-        )
-    ]
-    return pl.Series("canonical_url", spelled, dtype=pl.String)
 
 
 def _group_stories(

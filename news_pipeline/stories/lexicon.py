@@ -18,7 +18,6 @@ import functools
 import gzip
 import importlib.resources
 import re
-import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -238,18 +237,9 @@ def _gloss_words(entries: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def load_lexicon() -> Lexicon:
-    """Parse CC-CEDICT once per process, in polars (about a second). A lock makes the
-    threads that ask for it at once (ensure_fingerprints) wait for one parse."""
-    with _LEXICON_LOCK:
-        return _parsed_lexicon()
-
-
-_LEXICON_LOCK = threading.Lock()
-
-
 @functools.cache
-def _parsed_lexicon() -> Lexicon:
+def load_lexicon() -> Lexicon:
+    """Parse CC-CEDICT once per process, in polars (about half a second)."""
     source = importlib.resources.files(CEDICT_PACKAGE).joinpath(CEDICT_FILE)
     with source.open("rb") as raw:
         entries = _entries(gzip.decompress(raw.read()).decode("utf-8"))
