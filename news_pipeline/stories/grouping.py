@@ -140,6 +140,7 @@ def _dedupe_one_day(
         updates.rename({"excluded_reason": "_reason", "excluded_detail": "_detail"}),
         on="_row",
         how="left",
+        maintain_order="left",
     )
     merged = merged.with_columns(
         pl.coalesce("_reason", "excluded_reason").alias("excluded_reason"),
@@ -147,7 +148,7 @@ def _dedupe_one_day(
         .then(pl.col("_detail"))
         .otherwise(pl.col("excluded_detail"))
         .alias("excluded_detail"),
-    ).sort("_row")
+    )
     return conform(merged, DEDUPED_STORIES_SCHEMA)
 
 
@@ -237,7 +238,14 @@ def _group_stories(
         np.minimum.at(best_reason, pairs[joined, column], reasons[joined])
     reason_names = list(EDGE_RANK)
 
-    stories = members.with_columns(
+    # the story columns are decided on a narrow frame, then joined to the members' own
+    # columns (their fingerprints), which are never sorted
+    stories = members.select(
+        "_row",
+        "canonical_url",
+        "source_weight",
+        "published_at",
+        "article_id",
         pl.Series("_group", group_key, dtype=pl.Int64),
         pl.Series("_best_reason", best_reason, dtype=pl.Int64),
         pl.Series("excluded_detail", seen_story, dtype=pl.String),
@@ -263,10 +271,12 @@ def _group_stories(
         ranked.sort("published_at", "canonical_url", nulls_last=True)
         .group_by("_group", maintain_order=True)
         .agg(pl.col("canonical_url").first().alias("_earliest_url"))
-        .with_columns(
-            pl.col("_earliest_url")
-            .map_elements(lambda url: story_id_for(partition, url), return_dtype=pl.String)
-            .alias("story_id")
+    )
+    earliest = earliest.with_columns(
+        pl.Series(
+            "story_id",
+            [story_id_for(partition, url) for url in earliest["_earliest_url"].to_list()],
+            dtype=pl.String,
         )
     )
     ranked = ranked.join(earliest.select("_group", "story_id"), on="_group")
@@ -284,20 +294,36 @@ def _group_stories(
         .otherwise(pl.lit(None, dtype=pl.String))
         .alias("excluded_reason"),
     )
-    return ranked.select(
+    story_columns = ranked.select(
         "_row",
-        "canonical_url",
-        "text_hash",
         "story_id",
         "is_lead",
         "story_size",
         "match_reason",
-        SIGNATURE_COLUMN,
-        TERMS_COLUMN,
-        VERSION_COLUMN,
         *CONTINUES_COLUMNS,
         "excluded_reason",
         "excluded_detail",
+    )
+    return (
+        members.select(
+            "_row", "canonical_url", "text_hash", SIGNATURE_COLUMN, TERMS_COLUMN, VERSION_COLUMN
+        )
+        .join(story_columns, on="_row", how="left", maintain_order="left")
+        .select(
+            "_row",
+            "canonical_url",
+            "text_hash",
+            "story_id",
+            "is_lead",
+            "story_size",
+            "match_reason",
+            SIGNATURE_COLUMN,
+            TERMS_COLUMN,
+            VERSION_COLUMN,
+            *CONTINUES_COLUMNS,
+            "excluded_reason",
+            "excluded_detail",
+        )
     )
 
 
