@@ -340,22 +340,31 @@ def _title_conflicts(
 ) -> np.ndarray:
     """Per pair: each title names a distinctive actor (weight at least _DISTINCTIVE_NAME)
     and neither article mentions one of the other's."""
-    term = pl.col("term")
-    titled = (
-        rows.filter(term.str.starts_with(TITLE_NAME) & (pl.col("weight") >= _DISTINCTIVE_NAME))
-        .select("doc", (NAME + term.str.slice(len(TITLE_NAME))).alias("term"))
-        .join(terms.select("term", "id"), on="term")
-        .select("doc", "id")
-        .unique()
+    # decided once per distinct term, then gathered for the rows by term id
+    spelled = terms["term"]
+    ids = terms["id"].to_numpy()
+    size = int(ids.max(initial=-1)) + 1
+    name_id = pl.DataFrame({"name": spelled, "id": ids})
+    as_name = (
+        pl.DataFrame({"id": ids, "name": NAME + spelled.str.slice(len(TITLE_NAME))})
+        .filter(spelled.str.starts_with(TITLE_NAME))
+        .join(name_id, on="name", suffix="_name")
     )
+    name_of_title_name = np.full(size, -1, dtype=np.int64)
+    name_of_title_name[as_name["id"].to_numpy()] = as_name["id_name"].to_numpy()
+    is_name = np.zeros(size, dtype=bool)
+    is_name[ids[spelled.str.starts_with(NAME).to_numpy()]] = True
+    docs, term_ids = rows["doc"].to_numpy(), rows["term_id"].to_numpy()
+    title_names = np.flatnonzero((name_of_title_name >= 0)[term_ids])
+    distinctive = title_names[rows["weight"].to_numpy()[title_names] >= _DISTINCTIVE_NAME]
+    titled = pl.DataFrame(
+        {"doc": docs[distinctive], "id": name_of_title_name[term_ids[distinctive]]}
+    ).unique()
     has_title_names = np.zeros(count, dtype=bool)
     has_title_names[titled["doc"].to_numpy()] = True
     both = np.flatnonzero(has_title_names[a] & has_title_names[b])
-    mentioned = (
-        rows.filter(term.str.starts_with(NAME))
-        .join(terms.select("term", "id"), on="term")
-        .select("doc", "id")
-    )
+    named = is_name[term_ids]
+    mentioned = pl.DataFrame({"doc": docs[named], "id": term_ids[named]})
     candidates = pl.DataFrame({"pair": both, "a": a[both], "b": b[both]})
     hit = pl.concat(
         [
@@ -369,6 +378,15 @@ def _title_conflicts(
     conflict[both] = True
     conflict[hit] = False
     return conflict
+
+
+def _one_row_per_key(keys: np.ndarray) -> np.ndarray:
+    """Index of one row of each distinct non-negative key, in key order, by one scatter (no
+    hashing or sorting of the rows). Which row is unspecified: for the callers, a key's rows
+    agree on what is read (a term's spelling and weight, a document's source)."""
+    row_of = np.full(int(keys.max(initial=-1)) + 1, -1, dtype=np.int64)
+    row_of[keys] = np.arange(len(keys))
+    return row_of[row_of >= 0]
 
 
 def pair_features(
@@ -387,14 +405,15 @@ def pair_features(
     pool written in a small vocabulary shares much by chance) is subtracted from every pair's,
     so a similarity counts only above chance in this pool."""
     count = int(max(rows["doc"].max() or 0, pairs["a"].max() or 0, pairs["b"].max() or 0)) + 1
-    terms = rows.select("term_id", "term", "weight").unique("term_id").rename({"term_id": "id"})
+    term_ids, docs = rows["term_id"].to_numpy(), rows["doc"].to_numpy()
+    terms = rows.select(pl.col("term_id").alias("id"), "term", "weight")[_one_row_per_key(term_ids)]
     size = int(terms["id"].max() or 0) + 1
     # one byte per held term: the row copies of _shared_sums move less memory (100k
     # synthetic articles: 2.3 s -> 1.6 s), and 1 * value is exact
     presence = sparse.csr_matrix(
         (
             np.ones(rows.height, dtype=np.int8),
-            (rows["doc"].to_numpy(), rows["term_id"].to_numpy()),
+            (docs, term_ids),
         ),
         shape=(count, size),
     )
@@ -414,7 +433,7 @@ def pair_features(
     names = np.minimum(sums[: len(a), 3], _MAX_NAMES)
     facts = np.minimum(sums[: len(a), 4], _MAX_FACTS)
     conflict = _title_conflicts(rows, terms, count, a, b)
-    sources = rows.select("doc", "source").unique("doc").sort("doc")
+    sources = rows.select("doc", "source")[_one_row_per_key(docs)]
     source_of = np.full(count, -1, dtype=np.int64)
     codes = sources["source"].fill_null("").cast(pl.Categorical).to_physical().to_numpy()
     source_of[sources["doc"].to_numpy()] = codes
