@@ -13,6 +13,8 @@ earlier partitions' rows are fingerprinted again.
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Sequence
 
 import numpy as np
 import polars as pl
@@ -189,7 +191,9 @@ def _title_tokens(titles: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([singles, bigrams, words])
 
 
-def fingerprint_terms(titles: pl.Series, texts: pl.Series, lead_chars: int) -> pl.Series:
+def fingerprint_terms(
+    titles: Sequence[str | None], texts: Sequence[str | None], lead_chars: int
+) -> pl.Series:
     """Terms stored per article, all computed by polars in Rust: t: title tokens, a: anchors of
     title+lead, f: anchors of the whole article (facts, for the new-development rule).
 
@@ -198,12 +202,8 @@ def fingerprint_terms(titles: pl.Series, texts: pl.Series, lead_chars: int) -> p
     Chinese actors (字节跳动 -> e:bytedance). The plain capitalised words of a Title Case
     headline are h: headline words instead: read as names, any two such headlines sharing
     two words linked (10k synthetic articles: pairwise precision 0.348 -> 0.992)."""
-    base = pl.DataFrame(
-        {"title": titles, "text": texts}, schema={"title": pl.String, "text": pl.String}
-    ).select(
-        pl.int_range(pl.len(), dtype=pl.Int64).alias("doc"),
-        pl.col("title").fill_null("").str.normalize("NFKC"),
-        pl.col("text").fill_null("").str.normalize("NFKC"),
+    base = pl.DataFrame({"title": nfkc(titles), "text": nfkc(texts)}).select(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("doc"), "title", "text"
     )
     # the lead ends before a Latin word the cut would split ("Paramount" -> "Paramo")
     lead = pl.col("text").str.slice(0, lead_chars).str.replace(r"[A-Za-z0-9.-]+$", "")
@@ -290,6 +290,22 @@ def fingerprint_terms(titles: pl.Series, texts: pl.Series, lead_chars: int) -> p
         .to_series()
         .alias(TERMS_COLUMN)
     )
+
+
+def nfkc(values: Sequence[str | None]) -> pl.Series:
+    """NFKC of every value ("" for None). CPython's quick check finds the values already in
+    NFKC (0.03 s per 100k synthetic texts, 40% of them), and only the others go through
+    polars' normalize, which costs 2.6 CPU s on all of them. Python's Unicode database may
+    be older than polars': a character newer than it is taken as normalised."""
+    strings = [value or "" for value in values]
+    normalised = pl.Series(strings, dtype=pl.String)
+    changing = [
+        index for index, value in enumerate(strings) if not unicodedata.is_normalized("NFKC", value)
+    ]
+    if changing:
+        positions = pl.Series(changing, dtype=pl.UInt32)
+        normalised.scatter(positions, normalised.gather(positions).str.normalize("NFKC"))
+    return normalised
 
 
 def same_event_pairs(terms: pl.Series, first_count: int, settings: DedupeSettings) -> pl.DataFrame:
