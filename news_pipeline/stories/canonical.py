@@ -13,7 +13,16 @@ import functools
 import ipaddress
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import (
+    SplitResult,
+    parse_qsl,
+    quote,
+    unquote,
+    urlencode,
+    urljoin,
+    urlsplit,
+    urlunsplit,
+)
 
 from tld import get_fld
 
@@ -133,29 +142,45 @@ def _canonicalise(url: str) -> str | None:
     except ValueError:
         return None
     scheme = parts.scheme.lower()
-    if scheme not in DEFAULT_PORTS or not parts.hostname:
+    if scheme not in DEFAULT_PORTS:
         return None
-    rules = load_tracking_rules()
-    host = parts.hostname.lower().rstrip(".")
-    site = _registrable_host(host)
-    folded_host = _fold_host(host, site, rules)
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    netloc = folded_host if port in (None, DEFAULT_PORTS[scheme]) else f"{folded_host}:{port}"
+    folded = _fold_netloc(scheme, parts.netloc)
+    if folded is None:
+        return None
+    netloc, host, site = folded
     query = ""
     if parts.query:
+        rules = load_tracking_rules()
         query_pairs = [
             (name, value)
             for name, value in parse_qsl(parts.query, keep_blank_values=True)
             if not rules.drops(name, host, site)
         ]
         query = urlencode(sorted(query_pairs), doseq=False)
-    path = _fold_path(parts.path, rules)
+    path = _fold_path(parts.path, load_tracking_rules())
     if "%" in path or not path.isascii():
         path = quote(unquote(path), safe=_PATH_SAFE)
     return urlunsplit((scheme, netloc, path, query, ""))
+
+
+@functools.lru_cache(maxsize=16384)
+def _fold_netloc(scheme: str, netloc: str) -> tuple[str, str, str | None] | None:
+    """(canonical netloc, lower-case host, registrable site) of a scheme and netloc, or None
+    when there is no host. A day's URLs come from a few hosts: this is worked out once each."""
+    parts = SplitResult(scheme, netloc, "", "", "")
+    if not parts.hostname:
+        return None
+    host = parts.hostname.lower().rstrip(".")
+    site = _registrable_host(host)
+    folded_host = _fold_host(host, site, load_tracking_rules())
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    canonical_netloc = (
+        folded_host if port in (None, DEFAULT_PORTS[scheme]) else f"{folded_host}:{port}"
+    )
+    return canonical_netloc, host, site
 
 
 @functools.lru_cache(maxsize=65536)
