@@ -199,3 +199,12 @@ def canonical_url(url: str, page_canonical: str | None = None) -> str:
             if listed_site is not None and listed_site == registrable_site(declared):
                 return declared
     return listed
+
+
+def canonical_urls(urls: list[str | None], page_canonicals: list[str | None]) -> list[str | None]:
+    """canonical_url of each listed URL with its page's declared canonical, None where a row
+    has no URL."""
+    return [
+        canonical_url(url, page_canonical) if url else None
+        for url, page_canonical in zip(urls, page_canonicals, strict=True)
+    ]

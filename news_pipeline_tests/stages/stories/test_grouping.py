@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 
 import polars as pl
+import pytest
 
 from news_pipeline.schema import (
     DEDUPED_STORIES_SCHEMA,
     REASON_DUPLICATE_URL,
     REASON_FETCH_FAILED,
 )
-from news_pipeline.stories import dedupe_articles
+from news_pipeline.stories import dedupe_articles, grouping
 from news_pipeline_tests.stages.stories.articles import frame, item
 
 # ---- seed 000 ---------------------------------------------------------------------------
@@ -77,6 +81,38 @@ def test_duplicate_keeps_earliest_and_names_its_listed_url() -> None:
     assert out["late"]["excluded_reason"] == REASON_DUPLICATE_URL
     assert out["late"]["excluded_detail"] == "https://www.example.com/story/1/"
     assert out["late"]["canonical_url"] == "https://example.com/story/1"
+
+
+@pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="no fork on this platform"
+)
+def test_a_forked_process_spells_the_same_canonical_urls(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = frame(
+        [
+            item("a", "https://m.example.com/story/1?utm_source=rss", "OpenClaw joins", "x" * 80),
+            item("b", "https://www.example.com/story/1/", "OpenClaw joins", "x" * 80),
+            item("c", "HTTPS://Example.com:443/story/2#top", "Another story", "y" * 80),
+        ]
+    )
+    in_thread = dedupe_articles(rows, pl.DataFrame())
+    monkeypatch.setattr(grouping, "CANONICAL_FORK_MIN_ROWS", 0)
+    forked_pids: list[int] = []
+    real_executor = grouping.ProcessPoolExecutor
+
+    def recording_executor(*args: object, **kwargs: object) -> ProcessPoolExecutor:
+        executor = real_executor(*args, **kwargs)  # type: ignore[arg-type]
+        forked_pids.append(executor.submit(os.getpid).result())
+        return executor
+
+    monkeypatch.setattr(grouping, "ProcessPoolExecutor", recording_executor)
+    forked = dedupe_articles(rows, pl.DataFrame())
+    assert forked_pids and forked_pids[0] != os.getpid()
+    assert forked.equals(in_thread)
+    assert forked["canonical_url"].to_list() == [
+        "https://example.com/story/1",
+        "https://example.com/story/1",
+        "https://example.com/story/2",
+    ]
 
 
 # ---- pass-through and shapes --------------------------------------------------------------
