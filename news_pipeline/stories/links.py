@@ -8,7 +8,7 @@ unions them.
 
 from __future__ import annotations
 
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +26,7 @@ from news_pipeline.stories.similarity import (
     link_probability,
     pair_features,
     pool_terms,
+    term_presence,
 )
 from news_pipeline.stories.translation import pinyin_hashes, to_simplified
 
@@ -124,16 +125,22 @@ def scored_links(
     titles = pool.select(pl.coalesce("title", "listed_title").fill_null(""))["title"]
     pinyin = pinyin_hashes(to_simplified(titles.to_list(), pool["script"].to_list()))
     rows = pool_terms(pool[TERMS_COLUMN], pool["source"], pinyin, settings)
-    candidates = candidate_pairs(rows, today_count, settings)
-    if isinstance(edges, Future):
-        edges = edges.result()
+    # the presence matrix (scipy, numpy: outside the GIL) is built while the candidates are
+    with ThreadPoolExecutor(1) as executor:
+        presence = executor.submit(term_presence, rows, pool.height)
+        candidates = candidate_pairs(rows, today_count, settings)
+        if isinstance(edges, Future):
+            edges = edges.result()
+        presence = presence.result()
     found = pl.DataFrame(
         {"a": edges.pairs[:, 0], "b": edges.pairs[:, 1], "reason": edges.reasons},
         schema={"a": pl.Int64, "b": pl.Int64, "reason": pl.Int64},
     )
     candidates = pl.concat([candidates, found.select("a", "b")]).unique().sort("a", "b")
     anchor = found.filter(pl.col("reason") == EDGE_RANK[MATCH_SAME_EVENT]).select("a", "b")
-    features = pair_features(rows, candidates, anchor, background_pairs(pool, today_count))
+    features = pair_features(
+        rows, presence, candidates, anchor, background_pairs(pool, today_count)
+    )
     scored = features.with_columns(link_probability(features, settings))
     copy = pl.col("reason") <= EDGE_RANK[MATCH_NEAR_DUPLICATE]
     return (

@@ -32,6 +32,7 @@ from __future__ import annotations
 import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -389,13 +390,49 @@ def _one_row_per_key(keys: np.ndarray) -> np.ndarray:
     return row_of[row_of >= 0]
 
 
+@dataclass(frozen=True)
+class TermPresence:
+    """The pool's terms as pair_features reads them: which document holds which term (one
+    byte per held term), what sharing each term adds to each sum, each document's norms
+    and source code."""
+
+    matrix: sparse.csr_matrix
+    terms: pl.DataFrame  # (id, term, weight), one row per term id
+    values: np.ndarray
+    norms: np.ndarray
+    source_of: np.ndarray
+
+
+def term_presence(rows: pl.DataFrame, document_count: int) -> TermPresence:
+    """TermPresence of pool_terms' rows for a pool of document_count documents. It depends
+    on the rows alone, so it can be built while the candidate pairs are being found."""
+    term_ids, docs = rows["term_id"].to_numpy(), rows["doc"].to_numpy()
+    terms = rows.select(pl.col("term_id").alias("id"), "term", "weight")[_one_row_per_key(term_ids)]
+    size = int(terms["id"].max() or 0) + 1
+    # one byte per held term: the row copies of _shared_sums move less memory (100k
+    # synthetic articles: 2.3 s -> 1.6 s), and 1 * value is exact
+    matrix = sparse.csr_matrix(
+        (np.ones(rows.height, dtype=np.int8), (docs, term_ids)), shape=(document_count, size)
+    )
+    matrix.sort_indices()
+    values = _term_values(terms, size)
+    norms = np.maximum(np.sqrt(np.asarray(matrix @ values[:, :_COSINES])), 1e-12)
+    sources = rows.select("doc", "source")[_one_row_per_key(docs)]
+    source_of = np.full(document_count, -1, dtype=np.int64)
+    codes = sources["source"].fill_null("").cast(pl.Categorical).to_physical().to_numpy()
+    source_of[sources["doc"].to_numpy()] = codes
+    return TermPresence(matrix, terms, values, norms, source_of)
+
+
 def pair_features(
     rows: pl.DataFrame,
+    presence: TermPresence,
     pairs: pl.DataFrame,
     anchor_pairs: pl.DataFrame,
     background: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pl.DataFrame:
-    """The PAIR_FEATURES of each candidate pair (a, b).
+    """The PAIR_FEATURES of each candidate pair (a, b) of the pool whose terms are ``rows``
+    (pool_terms) and ``presence`` (term_presence).
 
     A term's weight is the same in every document (pool_terms), so every similarity is a
     sum over the terms two documents share: one sparse product of their term-presence rows
@@ -404,26 +441,11 @@ def pair_features(
     ``background`` pairs are unrelated reports of the same pool: their mean similarity (a
     pool written in a small vocabulary shares much by chance) is subtracted from every pair's,
     so a similarity counts only above chance in this pool."""
-    count = int(max(rows["doc"].max() or 0, pairs["a"].max() or 0, pairs["b"].max() or 0)) + 1
-    term_ids, docs = rows["term_id"].to_numpy(), rows["doc"].to_numpy()
-    terms = rows.select(pl.col("term_id").alias("id"), "term", "weight")[_one_row_per_key(term_ids)]
-    size = int(terms["id"].max() or 0) + 1
-    # one byte per held term: the row copies of _shared_sums move less memory (100k
-    # synthetic articles: 2.3 s -> 1.6 s), and 1 * value is exact
-    presence = sparse.csr_matrix(
-        (
-            np.ones(rows.height, dtype=np.int8),
-            (docs, term_ids),
-        ),
-        shape=(count, size),
-    )
-    presence.sort_indices()
-    values = _term_values(terms, size)
-    norms = np.maximum(np.sqrt(np.asarray(presence @ values[:, :_COSINES])), 1e-12)
+    norms, source_of = presence.norms, presence.source_of
     a, b = pairs["a"].to_numpy(), pairs["b"].to_numpy()
     background_a, background_b = background or (np.zeros(0, np.int64), np.zeros(0, np.int64))
     left, right = np.concatenate([a, background_a]), np.concatenate([b, background_b])
-    sums = _shared_sums(presence, values, left, right)
+    sums = _shared_sums(presence.matrix, presence.values, left, right)
     cosines = sums[:, :_COSINES] / (norms[left] * norms[right])
     similar = cosines[: len(a)]
     if len(background_a):
@@ -432,11 +454,7 @@ def pair_features(
     concepts, titles, title_words = similar.T
     names = np.minimum(sums[: len(a), 3], _MAX_NAMES)
     facts = np.minimum(sums[: len(a), 4], _MAX_FACTS)
-    conflict = _title_conflicts(rows, terms, count, a, b)
-    sources = rows.select("doc", "source")[_one_row_per_key(docs)]
-    source_of = np.full(count, -1, dtype=np.int64)
-    codes = sources["source"].fill_null("").cast(pl.Categorical).to_physical().to_numpy()
-    source_of[sources["doc"].to_numpy()] = codes
+    conflict = _title_conflicts(rows, presence.terms, len(source_of), a, b)
     anchor = pairs.join(
         anchor_pairs.with_columns(pl.lit(1.0).alias("hit")), on=["a", "b"], how="left"
     )["hit"].fill_null(0.0)
