@@ -123,10 +123,13 @@ def scored_links(
     candidate). ``edges`` may still be being found on another thread: they are waited for
     only once the pool's terms are weighed and its candidate pairs found."""
     titles = pool.select(pl.coalesce("title", "listed_title").fill_null(""))["title"]
-    pinyin = pinyin_hashes(to_simplified(titles.to_list(), pool["script"].to_list()))
-    rows = pool_terms(pool[TERMS_COLUMN], pool["source"], pinyin, settings)
-    # the presence matrix (scipy, numpy: outside the GIL) is built while the candidates are
+    # a thread reads the titles' pinyin while the pool's terms are gathered, then builds the
+    # presence matrix (scipy, numpy: outside the GIL) while the candidates are found
     with ThreadPoolExecutor(1) as executor:
+        pinyin = executor.submit(
+            lambda: pinyin_hashes(to_simplified(titles.to_list(), pool["script"].to_list()))
+        )
+        rows = pool_terms(pool[TERMS_COLUMN], pool["source"], pinyin, settings)
         presence = executor.submit(term_presence, rows, pool.height)
         candidates = candidate_pairs(rows, today_count, settings)
         if isinstance(edges, Future):

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import functools
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -165,7 +165,7 @@ def _pinyin_names(vocabulary: pl.Series, sources: pl.Series, pinyin: pl.DataFram
 def pool_terms(
     terms: pl.Series,
     sources: pl.Series,
-    pinyin: pl.DataFrame,
+    pinyin: pl.DataFrame | Future[pl.DataFrame],
     settings: DedupeSettings,
 ) -> pl.DataFrame:
     """(doc, term, weight) of every document of the pool (a document's terms are distinct),
@@ -194,6 +194,8 @@ def pool_terms(
     is_compared = np.zeros(int(held_codes.max(initial=0)) + 1, dtype=bool)
     is_compared[distinct.to_physical().to_numpy()[compared.to_numpy()]] = True
     rows = held.filter(pl.Series(is_compared[held_codes]))
+    if isinstance(pinyin, Future):
+        pinyin = pinyin.result()
     added = _pinyin_names(spelled.filter(compared), sources, pinyin).with_columns(
         pl.col("term").cast(pl.Categorical(categories)).alias("code")
     )
