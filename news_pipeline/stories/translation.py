@@ -74,11 +74,11 @@ def to_simplified(texts: list[str], scripts: list[str | None] | None = None) -> 
         script = verdicts[chunk_start : chunk_start + len(chunk)]
         hant = {offset for offset, verdict in enumerate(script) if verdict == "hant"}
         candidates = sorted(hant.union(np.flatnonzero(traditional).tolist()))
-        han = _han_counts(_gather(han_table, codes), starts[candidates], ends[candidates])
-        for offset, han_count in zip(candidates, han.tolist(), strict=True):
-            if offset in hant or (
-                script[offset] is None and traditional[offset] >= TRADITIONAL_SHARE * han_count
-            ):
+        mostly_traditional = _mostly_traditional(
+            han_table, codes, starts[candidates], ends[candidates], traditional[candidates]
+        )
+        for offset, traditional_share in zip(candidates, mostly_traditional.tolist(), strict=True):
+            if offset in hant or (script[offset] is None and traditional_share):
                 phrases.append(chunk_start + offset)
             else:
                 span = slice(starts[offset], ends[offset])
@@ -99,16 +99,45 @@ def _gather(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return np.take(table, codes, mode="clip")
 
 
-def _han_counts(is_han: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Han characters in each span [starts[i], ends[i]) of is_han, in one reduceat: the
-    spans' bounds interleaved, every second sum is a span's (a zero past the end lets the
-    last span end there)."""
-    if not len(starts):
-        return np.zeros(0, dtype=np.int64)
-    bounds = np.column_stack([starts, ends]).reshape(-1)
-    padded = np.append(is_han, False)
-    sums = np.add.reduceat(padded, bounds, dtype=np.int64)[::2]
-    return np.where(ends > starts, sums, 0)
+def _mostly_traditional(
+    han_table: np.ndarray,
+    codes: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    traditional: np.ndarray,
+) -> np.ndarray:
+    """Per span [starts[i], ends[i]) of codes: whether its traditional[i] changed characters
+    are at least TRADITIONAL_SHARE of its Han characters. Most spans are decided without
+    counting them all: by their length (Han characters are at most all of them) or by the
+    Han characters of their first _HAN_PREFIX characters (at least those)."""
+    decided_yes = traditional >= TRADITIONAL_SHARE * (ends - starts)
+    prefix = _han_counts(han_table, codes, starts, np.minimum(ends, starts + _HAN_PREFIX))
+    decided_no = traditional < TRADITIONAL_SHARE * prefix
+    result = decided_yes.copy()
+    open_spans = np.flatnonzero(~decided_yes & ~decided_no)
+    if len(open_spans):
+        han = _han_counts(han_table, codes, starts[open_spans], ends[open_spans])
+        result[open_spans] = traditional[open_spans] >= TRADITIONAL_SHARE * han
+    return result
+
+
+_HAN_PREFIX = 128  # characters whose Han count usually decides (see _mostly_traditional)
+
+
+def _han_counts(
+    han_table: np.ndarray, codes: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> np.ndarray:
+    """Han characters in each span [starts[i], ends[i]) of codes: only the spans' code
+    points are looked up (one repeat gives their positions), then summed per span."""
+    lengths = np.maximum(ends - starts, 0)
+    positions = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    positions += np.arange(len(positions))
+    is_han = _gather(han_table, codes[positions]).astype(np.int64)
+    sums = np.zeros(len(starts), dtype=np.int64)
+    spans = np.flatnonzero(lengths)
+    if len(spans):
+        sums[spans] = np.add.reduceat(is_han, (np.cumsum(lengths) - lengths)[spans])
+    return sums
 
 
 _GATHER_CHUNK = 1024  # texts per gather: arrays that stay in cache
