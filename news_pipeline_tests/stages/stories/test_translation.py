@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import random
 from importlib import resources
 
+import numpy as np
 import polars as pl
 
+from news_pipeline.stories import translation
 from news_pipeline.stories.anchors import fingerprint_terms
 from news_pipeline.stories.similarity import name_weight
 from news_pipeline.stories.translation import (
@@ -84,3 +87,26 @@ def test_numbers_with_units_are_one_anchor_in_every_form() -> None:
     terms = fingerprint_terms(titles, pl.Series(["", "", "", ""]), 240)
     for row in terms.to_list():
         assert "a:n:397e9" in row, row
+
+
+def test_mostly_traditional_agrees_with_counting_every_han_character() -> None:
+    # spans decided by their length, by their first characters, and by a whole count
+    rng = random.Random(7)
+    alphabet = ["a", " ", "中", "文", "億", "。"]
+    texts = []
+    for _ in range(300):
+        latin_lead = "x" * rng.choice([0, 50, 200])
+        texts.append(latin_lead + "".join(rng.choices(alphabet, k=rng.randint(0, 400))))
+    codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    ends = np.cumsum([len(text) for text in texts])
+    starts = ends - [len(text) for text in texts]
+    traditional = np.array([rng.randint(0, 60) for _ in texts], dtype=np.int64)
+    got = translation._mostly_traditional(
+        translation._han_table(), codes, starts, ends, traditional
+    )
+    han = [sum(1 for char in text if char in "中文億") for text in texts]
+    expected = [
+        count >= translation.TRADITIONAL_SHARE * han_count
+        for count, han_count in zip(traditional.tolist(), han, strict=True)
+    ]
+    assert got.tolist() == expected
