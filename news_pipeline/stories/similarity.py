@@ -45,7 +45,7 @@ from news_pipeline.stories.translation import (
     NAME,
     TITLE_CONCEPT,
     TITLE_NAME,
-    name_hash,
+    name_hashes,
 )
 
 PAIR_FEATURES = (
@@ -143,7 +143,7 @@ def _pinyin_names(vocabulary: pl.Series, sources: pl.Series, pinyin: pl.DataFram
     if not (spelled.height and pinyin.height):
         return empty
     keyed = spelled.with_columns(
-        pl.col("name").map_elements(name_hash, return_dtype=pl.UInt64).alias("hash")
+        pl.Series("hash", name_hashes(spelled["name"].to_list()), dtype=pl.UInt64)
     )
     found = pinyin.join(keyed, on="hash").select("doc", "name").unique()
     sources_of = pl.DataFrame(
@@ -261,19 +261,22 @@ def candidate_pairs(rows: pl.DataFrame, first_count: int, settings: DedupeSettin
     candidate_key_documents documents) and as many rarest concepts (held by at most
     candidate_concept_documents); a pair needs one shared name or fact, or two concepts
     (1k synthetic articles: one shared concept made 128 candidates per article)."""
-    strong = pl.col("term").str.starts_with(NAME) | pl.col("term").str.starts_with("a:")
+    # a term's kind is read once per distinct term, then gathered for the rows by term id
+    term_ids = rows["term_id"].to_numpy()
+    terms = rows.select("term_id", "term")[_one_row_per_key(term_ids)]
+    spelled, ids = terms["term"], terms["term_id"].to_numpy()
+    is_strong = np.zeros(int(ids.max(initial=-1)) + 1, dtype=bool)
+    is_strong[ids] = (spelled.str.starts_with(NAME) | spelled.str.starts_with("a:")).to_numpy()
+    is_concept = np.zeros(len(is_strong), dtype=bool)
+    is_concept[ids] = spelled.str.starts_with(CONCEPT).to_numpy()
+    strong, df = is_strong[term_ids], rows["df"].to_numpy()
+    keep = (df >= 2) & (
+        (strong & (df <= settings.candidate_key_documents))
+        | (is_concept[term_ids] & (df <= settings.candidate_concept_documents))
+    )
     keys = (
-        rows.filter(
-            (pl.col("df") >= 2)
-            & (
-                (strong & (pl.col("df") <= settings.candidate_key_documents))
-                | (
-                    pl.col("term").str.starts_with(CONCEPT)
-                    & (pl.col("df") <= settings.candidate_concept_documents)
-                )
-            )
-        )
-        .select("doc", "term", "df", strong.alias("strong"))
+        rows.filter(pl.Series(keep))
+        .select("doc", "term", "df", pl.Series("strong", strong[keep]))
         .sort("doc", "strong", "df", "term")
         .filter(pl.int_range(pl.len()).over("doc", "strong") < settings.candidate_keys_per_document)
     )

@@ -395,3 +395,20 @@ def pinyin_hashes(titles: list[str], max_syllables: int = 4) -> pl.DataFrame:
 def name_hash(name: str) -> int:
     """The hash pinyin_hashes gives the pinyin spelled by ``name`` (lingxi)."""
     return _poly_hash(name)
+
+
+def name_hashes(names: list[str]) -> np.ndarray:
+    """name_hash of many names, without a Python loop over characters: the polynomial runs
+    over a padded code-point matrix a column at a time, in uint64 arithmetic, which wraps
+    as the mask does."""
+    lengths = np.fromiter(map(len, names), dtype=np.int64, count=len(names))
+    codes = np.zeros((len(names), int(lengths.max(initial=0))), dtype=np.uint64)
+    flat = np.frombuffer("".join(names).encode("utf-32-le"), dtype=np.uint32)
+    columns = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    codes[np.repeat(np.arange(len(names)), lengths), columns] = flat
+    hashes = np.zeros(len(names), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for column in range(codes.shape[1]):
+            longer = lengths > column
+            hashes[longer] = hashes[longer] * np.uint64(_POLY_BASE) + codes[longer, column]
+    return hashes

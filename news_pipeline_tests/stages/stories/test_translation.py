@@ -13,6 +13,7 @@ from news_pipeline.stories.anchors import fingerprint_terms
 from news_pipeline.stories.similarity import name_weight
 from news_pipeline.stories.translation import (
     name_hash,
+    name_hashes,
     pinyin_hashes,
     simplified_translated_terms,
     to_simplified,
@@ -110,3 +111,8 @@ def test_mostly_traditional_agrees_with_counting_every_han_character() -> None:
         for count, han_count in zip(traditional.tolist(), han, strict=True)
     ]
     assert got.tolist() == expected
+
+
+def test_name_hashes_equal_name_hash_of_each_name() -> None:
+    names = ["lingxi", "wangxingxing", "", "a", "zhipu" * 9, "émile", "云栖"]
+    assert name_hashes(names).tolist() == [name_hash(name) for name in names]
