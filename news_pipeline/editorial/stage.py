@@ -29,6 +29,7 @@ from news_pipeline.editorial.key_facts import story_key_facts
 from news_pipeline.editorial.settings import CategorizeSettings
 from news_pipeline.editorial.summaries import summarize_story
 from news_pipeline.editorial.taxonomy import Taxonomy
+from news_pipeline.forking import default_signal_handling
 from news_pipeline.progress import ProgressReporter, no_progress
 
 __all__ = ["categorize_stories"]
@@ -221,12 +222,18 @@ def _categorized(
         # copy their pages (copy-on-write) by touching them
         gc.freeze()
         try:
-            pool = multiprocessing.get_context("fork").Pool(workers)
+            pool = multiprocessing.get_context("fork").Pool(
+                workers, initializer=default_signal_handling
+            )
         finally:
             gc.unfreeze()
             _WORK = ()
     with pool:
         yield from pool.imap(_categorize_chunk, chunks)
+        # the workers leave on their own; terminate (on the way out of `with`) only kills
+        # what is left after an error
+        pool.close()
+        pool.join()
 
 
 def worker_count() -> int:

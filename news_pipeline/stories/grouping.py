@@ -12,6 +12,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
+from news_pipeline.forking import default_signal_handling
 from news_pipeline.schema import (
     CLEANED_ARTICLES_SCHEMA,
     DEDUPED_STORIES_SCHEMA,
@@ -167,7 +168,9 @@ def _canonical_spelling(rows: int) -> Executor:
     """Where canonical_urls runs: a forked process for a large day where processes can be
     forked (it runs no polars, whose thread pool a fork leaves behind), else a thread."""
     if rows >= CANONICAL_FORK_MIN_ROWS and "fork" in multiprocessing.get_all_start_methods():
-        return ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+        return ProcessPoolExecutor(
+            1, mp_context=multiprocessing.get_context("fork"), initializer=default_signal_handling
+        )
     return ThreadPoolExecutor(1)
 
 

@@ -73,7 +73,7 @@ _PINYIN_NAME = r"^[a-z]{4,}$"
 @functools.cache
 def name_weight(name: str) -> float:
     """1 for a name general English never uses, falling to 0 for everyday words."""
-    return float(np.clip((5.5 - zipf_frequency(name, "en")) / 3.0, 0.0, 1.0))
+    return min(max((5.5 - zipf_frequency(name, "en")) / 3.0, 0.0), 1.0)
 
 
 def name_weights(names: list[str]) -> list[float]:
