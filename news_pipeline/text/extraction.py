@@ -9,6 +9,7 @@ item whose page and feed both yield nothing is excluded as `no_text`.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from datetime import datetime, time
@@ -16,7 +17,10 @@ from typing import Any, NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 import trafilatura
+import trafilatura.utils
 from htmldate import find_date
+from lxml import etree
+from lxml.html import HtmlComment, HtmlElement, HtmlEntity, HtmlProcessingInstruction
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
 from trafilatura.settings import DEFAULT_CONFIG, use_config
@@ -200,6 +204,27 @@ def written_in_cjk(tree: Any, title: str | None, description: str | None) -> boo
     return language.split("-")[0] in CJK_LANGUAGES
 
 
+@functools.cache
+def _use_c_element_lookup() -> None:
+    """Give trafilatura's parser lxml's C element-class lookup, with lxml.html's classes.
+
+    lxml.html's own lookup is a Python method that runs each time lxml wraps a node in a Python
+    object, thousands of times per page in trafilatura's XPath pruning: about 5% of the
+    extraction. The C lookup makes every element an `HtmlElement`; only form controls lose
+    their special classes (`InputElement.value` and the like), which trafilatura does not use.
+    Main text, metadata and dates were the same on all 922 pages of trafilatura's evaluation
+    set. Set once per process, before the first page is parsed.
+    """
+    trafilatura.utils.HTML_PARSER.set_element_class_lookup(
+        etree.ElementDefaultClassLookup(
+            element=HtmlElement,
+            comment=HtmlComment,
+            pi=HtmlProcessingInstruction,
+            entity=HtmlEntity,
+        )
+    )
+
+
 def _extract_document(html: str, url: str | None, wants_date: bool) -> dict[str, Any]:
     """Main text and the metadata we use, from one parse of the page.
 
@@ -210,6 +235,7 @@ def _extract_document(html: str, url: str | None, wants_date: bool) -> dict[str,
     undated (and only on what the page states: its extensive search turns a "© 1996-2026"
     footer into 2026-01-01).
     """
+    _use_c_element_lookup()
     tree = trafilatura.load_html(html)
     if tree is None:
         return {}

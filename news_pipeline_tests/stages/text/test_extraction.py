@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from html import escape
 
 from news_pipeline.fetch.body_store import BodyStore
 from news_pipeline.text.extraction import normalise_whitespace
@@ -158,3 +159,41 @@ def test_mojibake_in_page_text_is_repaired() -> None:
     row = clean_one(item_row("https://a.example.com/m", page_html(EN_TITLE, paragraphs).encode()))
     assert row["text"].split("\n")[0] == sentence
     assert row["mojibake_repaired"] is True
+
+
+def test_c_element_lookup_extracts_what_lxml_html_lookup_extracts() -> None:
+    """Form controls lose their lxml.html classes under the C lookup; the extraction may not
+    depend on them (a page that is all form, and an article with a form inside)."""
+    import lxml.html
+    import trafilatura
+    import trafilatura.utils
+
+    from news_pipeline.text.extraction import _use_c_element_lookup
+
+    form = (
+        '<form action="/s"><label for="q">Search the archive</label>'
+        '<input id="q" name="q" value="Seedance"><select name="y"><option selected>2026</option>'
+        "<option>2025</option></select><textarea name="
+        '"c">A comment that was typed in</textarea></form>'
+    )
+    pages = [
+        page_html(EN_TITLE, [*EN_PARAGRAPHS[:1], form, *EN_PARAGRAPHS[1:]]).replace(
+            escape(form), form
+        ),
+        f"<html><body><h1>{EN_TITLE}</h1>{form}<p>{EN_PARAGRAPHS[0]}</p></body></html>",
+    ]
+    plain_parser = lxml.html.HTMLParser(
+        collect_ids=False, default_doctype=False, encoding="utf-8", remove_comments=True
+    )
+
+    def extracted(tree: object) -> str | None:
+        return trafilatura.extract(tree, include_comments=False, include_tables=True)
+
+    _use_c_element_lookup()
+    for html in pages:
+        ours = trafilatura.load_html(html)
+        theirs = lxml.html.fromstring(html.encode(), parser=plain_parser)
+        assert type(ours.find(".//input")) is lxml.html.HtmlElement
+        assert isinstance(theirs.find(".//input"), lxml.html.InputElement)
+        assert extracted(ours) == extracted(theirs)
+        assert EN_PARAGRAPHS[0] in (extracted(ours) or "")
