@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from re import _parser as regex_parser  # the parser `re` itself uses, for a pattern's width
 
 import ftfy
-from ftfy.badness import MOJIBAKE_CATEGORIES, is_bad
+from ftfy.badness import BADNESS_RE, MOJIBAKE_CATEGORIES
+from ftfy.chardata import HTML_ENTITY_RE
 
 from news_pipeline.text.mojibake.detection import HTML_BREAKS, may_be_utf8_mojibake
 from news_pipeline.text.mojibake.repair import repair_dropped_byte_mojibake
 
-# Characters that some step of ftfy.fix_text (as configured below) acts on: HTML entities,
-# control and C1 characters, line separators, ligatures, byte-order marks, surrogates.
+# Characters that some step of ftfy.fix_text (as configured below) acts on: control and C1
+# characters, line separators, ligatures, byte-order marks, surrogates; and the HTML entities
+# it decodes (its own HTML_ENTITY_RE: a bare "&", as in "AT&T", is left alone).
 _FTFY_STEP_CHARS = (
-    "&\x00-\x08\x0b\x0d-\x1f\x7f-\x9f\u0132\u0133\u0149\u01c4-\u01cc\u01f1-\u01f3"
+    "\x00-\x08\x0b\x0d-\x1f\x7f-\x9f\u0132\u0133\u0149\u01c4-\u01cc\u01f1-\u01f3"
     "\u2028\u2029\u206a-\u206f\ufb00-\ufb06\ufeff\ufff9-\ufffc\ud800-\udfff"
 )
 # ftfy's encoding fixes run only when its mojibake heuristic (`ftfy.badness.is_bad`) matches.
@@ -46,7 +49,20 @@ _ANCHORS = "".join(MOJIBAKE_CATEGORIES[name] for name in _BADNESS_ANCHOR_CATEGOR
 _MAY_BE_BAD = re.compile(
     f"[\x80-\x9fŒœÃÂ]|[{_ANCHORS}][\u0080-\U0010ffff]|[\u0080-\U0010ffff][{_ANCHORS}]"
 )
-_FTFY_STEP = re.compile(f"[{_FTFY_STEP_CHARS}]")
+_FTFY_STEP = re.compile(f"[{_FTFY_STEP_CHARS}]|{HTML_ENTITY_RE.pattern}")
+# The longest match of ftfy's heuristic. It has no lookaround, and its one anchor (^) matches
+# only at the real start of the text when searched between two positions: so a match near an
+# anchor pair is found by searching the few characters around the pair, not the whole text.
+_BADNESS_WIDTH = regex_parser.parse(BADNESS_RE.pattern, BADNESS_RE.flags).getwidth()[1]
+
+
+def _is_bad(text: str) -> bool:
+    """`ftfy.badness.is_bad(text)`, asked only around the pairs `_MAY_BE_BAD` finds (every
+    match of the heuristic holds one: test_mojibake_evidence checks every pair)."""
+    return any(
+        BADNESS_RE.search(text, max(0, pair.start() - _BADNESS_WIDTH), pair.end() + _BADNESS_WIDTH)
+        for pair in _MAY_BE_BAD.finditer(text)
+    )
 
 
 def ftfy_may_change(text: str) -> bool:
@@ -55,7 +71,7 @@ def ftfy_may_change(text: str) -> bool:
     return (
         _FTFY_STEP.search(text) is not None
         or not unicodedata.is_normalized("NFC", text)
-        or (_MAY_BE_BAD.search(text) is not None and is_bad(text))
+        or _is_bad(text)
     )
 
 

@@ -8,6 +8,7 @@ byte. The cheap tests must let every damaged text through and keep ftfy's output
 from __future__ import annotations
 
 import itertools
+import random
 import subprocess
 import sys
 import textwrap
@@ -169,6 +170,37 @@ def test_ftfy_gate_is_exact_on_every_pair_and_sample() -> None:
         if fixed != text:
             assert ftfy_may_change(text), text
     assert not ftfy_may_change("中文，“引号”——《书名》…… and English’s “quotes” — dash")
+
+
+def test_badness_asked_around_its_anchor_pairs_answers_as_ftfy() -> None:
+    """_is_bad searches only near the pairs every match of ftfy's heuristic holds; its answer
+    must be is_bad's on whole texts, "Ã " (bad only at a text's start) included."""
+    from news_pipeline.text.mojibake.fixing import _is_bad
+
+    alphabet = _category_alphabet()
+    padding = ["Plain words here. ", "中文的句子。", " ", "\n", "Ã ", "Â ", "x"]
+    rng = random.Random(7)
+    bad = 0
+    for _ in range(20000):
+        parts = [rng.choice(padding) for _ in range(rng.randint(0, 3))]
+        parts += [rng.choice(alphabet) for _ in range(rng.randint(1, 3))]
+        parts += [rng.choice(padding) for _ in range(rng.randint(0, 3))]
+        rng.shuffle(parts)
+        text = "".join(parts)
+        assert _is_bad(text) == is_bad(text), repr(text)
+        bad += is_bad(text)
+    assert 1000 < bad < 19000  # both answers were exercised
+    assert is_bad("Ã tout") and _is_bad("Ã tout")
+    assert not is_bad("Voilà Ã tout") and not _is_bad("Voilà Ã tout")
+
+
+def test_a_bare_ampersand_does_not_send_text_to_ftfy_but_an_entity_does() -> None:
+    for text in ("AT&T and Q&A", "R&D spending & more", "a &b c"):
+        assert ftfy.fix_text(text, fix_character_width=False, uncurl_quotes=False) == text
+        assert not ftfy_may_change(text)
+    for text in ("AT&amp;T", "caf&eacute;", "&#8217;s", "&#x4e2d;"):
+        assert ftfy.fix_text(text, fix_character_width=False, uncurl_quotes=False) != text
+        assert ftfy_may_change(text)
 
 
 def test_models_load_only_for_pages_that_need_them() -> None:
