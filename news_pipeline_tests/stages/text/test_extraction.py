@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
+import pytest
+
 from news_pipeline.fetch.body_store import BodyStore
 from news_pipeline.text.extraction import normalise_whitespace
 from news_pipeline_tests.stages.text.pages import (
@@ -197,3 +199,41 @@ def test_c_element_lookup_extracts_what_lxml_html_lookup_extracts() -> None:
         assert isinstance(theirs.find(".//input"), lxml.html.InputElement)
         assert extracted(ours) == extracted(theirs)
         assert EN_PARAGRAPHS[0] in (extracted(ours) or "")
+
+
+def test_only_a_page_whose_fast_text_is_short_is_extracted_again_in_full(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import trafilatura
+
+    from news_pipeline.text.extraction import FULL_EXTRACTION_BELOW
+
+    passes: list[bool] = []
+    bare_extraction = trafilatura.bare_extraction
+
+    def recording(*args: object, **kwargs: object) -> object:
+        passes.append(bool(kwargs["fast"]))
+        return bare_extraction(*args, **kwargs)
+
+    monkeypatch.setattr(trafilatura, "bare_extraction", recording)
+    long_article = EN_PARAGRAPHS * 3  # about 1,500 characters
+    assert sum(map(len, long_article)) > FULL_EXTRACTION_BELOW
+    row = clean_one(
+        item_row("https://a.example.com/long", page_html(EN_TITLE, long_article).encode())
+    )
+    assert passes == [True]
+    assert row["text"].count(EN_PARAGRAPHS[0]) == 3
+
+    passes.clear()
+    short = clean_one(
+        item_row("https://a.example.com/short", page_html(EN_TITLE, EN_PARAGRAPHS).encode())
+    )
+    assert passes == [True, False]
+    assert short["text"].split("\n") == EN_PARAGRAPHS
+
+    passes.clear()
+    # Chinese letters count two and a half: 171 of them are short, 3 x 171 are not.
+    clean_one(
+        item_row("https://a.example.cn/long", page_html(ZH_TITLE, ZH_PARAGRAPHS * 3).encode())
+    )
+    assert passes == [True]
