@@ -59,6 +59,10 @@ def _build_char_to_byte() -> dict[str, int]:
 
 
 _CHAR_TO_BYTE = _build_char_to_byte()
+# The same map as a str.translate table (the bytes as Latin-1 characters), so that a run's
+# bytes come from two C calls, and ASCII stretches, each character its own position.
+_TO_BYTE_TABLE = str.maketrans({char: chr(value) for char, value in _CHAR_TO_BYTE.items()})
+_ASCII_STRETCH = re.compile(r"[\x00-\x7f]+")
 
 
 def _char_class(low: int, high: int) -> str:
@@ -151,6 +155,16 @@ class RunAnalysis:
     evident_truncated: int = 0
 
 
+@functools.cache
+def _plain_position(char: str) -> Position:
+    return Position(char, (char,))
+
+
+def _plain_positions(chars: str) -> list[Position]:
+    """Positions of characters read as themselves (frozen, so one per character is shared)."""
+    return list(map(_plain_position, chars))
+
+
 def analyse_run(run: str, following: str = "") -> RunAnalysis:
     """Walk a run of byte-mappable characters as UTF-8, noting complete and truncated sequences.
 
@@ -160,15 +174,16 @@ def analyse_run(run: str, following: str = "") -> RunAnalysis:
     another single-byte code page ("â€ś": UTF-8 read as cp1250) is invalid: that text is
     mojibake of another kind, which ftfy repairs.
     """
-    data = bytes(_CHAR_TO_BYTE[char] for char in run)
+    data = run.translate(_TO_BYTE_TABLE).encode("latin-1")
     positions: list[Position] = []
     complete = truncated = invalid = evident_complete = evident_truncated = 0
     index = 0
     while index < len(data):
         length = _utf8_length(data[index])
-        if length == 1:
-            positions.append(Position(run[index], (run[index],)))
-            index += 1
+        if length == 1:  # ASCII: a long script or style text node is mostly this
+            end = _ASCII_STRETCH.match(run, index).end()  # type: ignore[union-attr]
+            positions.extend(_plain_positions(run[index:end]))
+            index = end
             continue
         sequence, end = _take_sequence(data, index, length)
         position: Position | None = None
