@@ -125,24 +125,23 @@ class PatternSet:
         non_ascii = {char for literals, _ in self._screened for char in "".join(literals)}
         triggers = sorted({*UNFOLDED_ASCII_EQUIVALENTS, *(c for c in non_ascii if not c.isascii())})
         self._trigger_re = re.compile("[" + "".join(re.escape(char) for char in triggers) + "]")
-        self._screened_ascii = [
-            (ascii_literals, pattern)
-            for literals, pattern in self._screened
-            if (ascii_literals := tuple(literal for literal in literals if literal.isascii()))
-        ]
+        # Each literal names the patterns that hold it; a line is screened by one C-level pass
+        # of `str.__contains__` over the literals (`filter`), not a Python loop per literal.
+        self._patterns_of: dict[str, list[re.Pattern[str]]] = {}
+        for literals, pattern in self._screened:
+            for literal in literals:
+                self._patterns_of.setdefault(literal, []).append(pattern)
+        self._literals = tuple(self._patterns_of)
+        self._ascii_literals = tuple(literal for literal in self._literals if literal.isascii())
         self._unscreened = [compiled for literals, compiled in screened if literals is None]
 
     def search(self, text: str) -> bool:
-        screened = self._screened_ascii
+        literals = self._ascii_literals
         if self._trigger_re.search(text):
             if _UNFOLDED_RE.search(text):
                 return any(pattern.search(text) for pattern in self._compiled)
-            screened = self._screened
-        lowered = text.lower()
-        for literals, pattern in screened:
-            for literal in literals:
-                if literal in lowered:
-                    if pattern.search(text):
-                        return True
-                    break
+            literals = self._literals
+        for literal in filter(text.lower().__contains__, literals):
+            if any(pattern.search(text) for pattern in self._patterns_of[literal]):
+                return True
         return any(pattern.search(text) for pattern in self._unscreened)
