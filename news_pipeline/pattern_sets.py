@@ -3,16 +3,18 @@
 One alternation of all of them, as `re` runs it, tries every pattern at every position of
 the text (about 0.1 ms for a 90-character sentence with the summary furniture patterns), and
 one search per pattern pays Python's call for each; most patterns hold a literal that every
-match contains ("subscribe", "责任编辑"), so a substring test on the lower-cased text rules
-them out first, and only the patterns that pass are run. The answer is the alternation's,
-character for character (see `_literal_key`). The literals are read as if the pattern were
-case-insensitive, which a case-sensitive pattern's matches satisfy too.
+match contains ("subscribe", "责任编辑"), so one Aho-Corasick pass over the lower-cased text
+finds the literals it holds, and only the patterns holding one of them are run. The answer is
+the alternation's, character for character (see `_literal_key`). The literals are read as if
+the pattern were case-insensitive, which a case-sensitive pattern's matches satisfy too.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+
+import ahocorasick
 
 try:
     from re import _parser as regex_parser  # the parser `re` itself uses (Python 3.11+)
@@ -110,38 +112,32 @@ class PatternSet:
 
     def __init__(self, patterns: Sequence[str], flags: int = re.IGNORECASE) -> None:
         self._compiled = [re.compile(pattern, flags) for pattern in patterns]
-        screened = [
-            (_literals_of(pattern), compiled)
-            for pattern, compiled in zip(patterns, self._compiled, strict=True)
-        ]
-        self._screened = [
-            (tuple(sorted(literals)), compiled)
-            for literals, compiled in screened
-            if literals is not None
-        ]
-        # A text without the literals' non-ASCII characters (most text that is not Chinese)
-        # holds none of the literals that have one: only the others are tried. One search
-        # looks for those characters and for the unfolded ones at once.
-        non_ascii = {char for literals, _ in self._screened for char in "".join(literals)}
-        triggers = sorted({*UNFOLDED_ASCII_EQUIVALENTS, *(c for c in non_ascii if not c.isascii())})
-        self._trigger_re = re.compile("[" + "".join(re.escape(char) for char in triggers) + "]")
-        # Each literal names the patterns that hold it; a line is screened by one C-level pass
-        # of `str.__contains__` over the literals (`filter`), not a Python loop per literal.
-        self._patterns_of: dict[str, list[re.Pattern[str]]] = {}
-        for literals, pattern in self._screened:
-            for literal in literals:
-                self._patterns_of.setdefault(literal, []).append(pattern)
-        self._literals = tuple(self._patterns_of)
-        self._ascii_literals = tuple(literal for literal in self._literals if literal.isascii())
-        self._unscreened = [compiled for literals, compiled in screened if literals is None]
+        # Each literal names the patterns that hold it. One Aho-Corasick pass over the
+        # lower-cased text finds the literals it holds, whatever their number.
+        holders: dict[str, list[re.Pattern[str]]] = {}
+        self._unscreened: list[re.Pattern[str]] = []
+        for pattern, compiled in zip(patterns, self._compiled, strict=True):
+            literals = _literals_of(pattern)
+            if literals is None:
+                self._unscreened.append(compiled)
+            for literal in sorted(literals or ()):
+                holders.setdefault(literal, []).append(compiled)
+        self._literals: ahocorasick.Automaton | None = None
+        if holders:
+            self._literals = ahocorasick.Automaton()
+            for literal, patterns_holding in holders.items():
+                self._literals.add_word(literal, patterns_holding)
+            self._literals.make_automaton()
 
     def search(self, text: str) -> bool:
-        literals = self._ascii_literals
-        if self._trigger_re.search(text):
-            if _UNFOLDED_RE.search(text):
-                return any(pattern.search(text) for pattern in self._compiled)
-            literals = self._literals
-        for literal in filter(text.lower().__contains__, literals):
-            if any(pattern.search(text) for pattern in self._patterns_of[literal]):
-                return True
+        if _UNFOLDED_RE.search(text):
+            return any(pattern.search(text) for pattern in self._compiled)
+        if self._literals is not None:
+            tried: set[int] = set()
+            for _end, patterns_holding in self._literals.iter(text.lower()):
+                if id(patterns_holding) in tried:  # the same literal again
+                    continue
+                tried.add(id(patterns_holding))
+                if any(pattern.search(text) for pattern in patterns_holding):
+                    return True
         return any(pattern.search(text) for pattern in self._unscreened)

@@ -50,6 +50,11 @@ class RuleSet:
     def cut_from_set(self) -> PatternSet:
         return PatternSet([pattern.pattern for pattern in self.cut_from], flags=0)
 
+    @functools.cached_property
+    def strip_set(self) -> PatternSet:
+        """Whether any strip pattern can apply to a line: most lines need none of them."""
+        return PatternSet([pattern.pattern for pattern in self.strip], flags=0)
+
     def merged(self, other: RuleSet) -> RuleSet:
         return RuleSet(
             strip=self.strip + other.strip,
@@ -211,8 +216,9 @@ def remove_boilerplate(text: str, rules: RuleSet) -> str:
         view = simplified_view(line)
         if _any_matches(rules.cut_from_set, line, view):
             break
-        for pattern in rules.strip:
-            line, view = _strip(pattern, line, view)
+        if _any_matches(rules.strip_set, line, view):
+            for pattern in rules.strip:
+                line, view = _strip(pattern, line, view)
         line, view = _trim(line, view)
         if not line or _any_matches(rules.drop_line_set, line, view):
             continue
