@@ -1,11 +1,14 @@
 """trafilatura in full, in fast mode, and as cleaned_articles runs it (fast, then in full for a
-short text), on trafilatura's own evaluation pages, for a tune and a holdout split apart.
+short text on a page whose paragraphs hold much more), on trafilatura's own evaluation pages,
+for a tune and a holdout split apart.
 
 The measure is trafilatura's: the share of each page's expected snippets found and of its
 unwanted snippets kept out, and their F1 (benchmarks/real_pages.py). A page is in the holdout
-third when the SHA-256 of its file name is divisible by 3. The threshold
-(`FULL_EXTRACTION_BELOW`) was chosen on the tune split; `--thresholds` shows others. CPU
-milliseconds per page are those of this one process, metadata reading included.
+third when the SHA-256 of its file name is divisible by 3. The length threshold
+(`FULL_EXTRACTION_BELOW`) and the paragraph ratio (`PARAGRAPHS_OVER_TEXT`, trafilatura's own
+"twice as long" rule) were checked on the tune split; `--thresholds` shows the length gate
+alone at other thresholds. CPU milliseconds per page are those of this one process,
+metadata reading included.
 
 Usage:
     python scripts/eval_extraction_modes.py --real-pages PATH [--limit N] [--thresholds 500,1000]
@@ -32,6 +35,7 @@ from news_pipeline.text.extraction import (
     _extract_document,
     main_text,
     trafilatura_options,
+    wants_full_extraction,
 )
 from news_pipeline.text.thin import latin_equivalent_size
 
@@ -40,16 +44,19 @@ def split_of(name: str) -> str:
     return "holdout" if int(hashlib.sha256(name.encode()).hexdigest(), 16) % 3 == 0 else "tune"
 
 
-def _mode_text(html: str, fast: bool) -> tuple[str | None, float]:
+def _mode_text(html: str, fast: bool) -> tuple[str | None, float, bool]:
+    """The main text in one mode, its CPU seconds, and (fast mode) whether the gate of
+    cleaned_articles would extract the page again in full."""
     started = time.process_time()
     tree = trafilatura.load_html(html)
     if tree is None:
-        return None, time.process_time() - started
+        return None, time.process_time() - started, False
     metadata = examine_meta(tree)
     title = metadata.title or extract_title(tree)
     options = trafilatura_options(tree, None, title, metadata.description)
     text = main_text(trafilatura.bare_extraction(tree, fast=fast, **options))
-    return text, time.process_time() - started
+    gate = fast and wants_full_extraction(tree, text)
+    return text, time.process_time() - started, gate
 
 
 def _modes(part: list[dict], thresholds: list[int]) -> list[tuple[str, list[str | None], float]]:
@@ -58,8 +65,15 @@ def _modes(part: list[dict], thresholds: list[int]) -> list[tuple[str, list[str 
         ("full", [page["full"] for page in part], sum(page["full_cpu"] for page in part)),
         ("fast", [page["fast"] for page in part], sum(page["fast_cpu"] for page in part)),
     ]
-    for threshold in thresholds:
-        again = [latin_equivalent_size(page["fast"] or "") < threshold for page in part]
+    gates: list[tuple[str, list[bool]]] = [
+        (
+            f"fast, full < {threshold}",
+            [latin_equivalent_size(page["fast"] or "") < threshold for page in part],
+        )
+        for threshold in thresholds
+    ]
+    gates.append((f"fast, full < {FULL_EXTRACTION_BELOW}, p > 2x", [p["gate"] for p in part]))
+    for label, again in gates:
         texts = [
             page["full"] if redo else page["fast"] for page, redo in zip(part, again, strict=True)
         ]
@@ -68,7 +82,7 @@ def _modes(part: list[dict], thresholds: list[int]) -> list[tuple[str, list[str 
             for page, redo in zip(part, again, strict=True)
         )
         share = sum(again) / max(1, len(part))
-        modes.append((f"fast, full < {threshold} ({share:.0%})", texts, cpu))
+        modes.append((f"{label} ({share:.0%})", texts, cpu))
     modes.append(
         ("cleaned_articles' own", [p["ours"] for p in part], sum(p["ours_cpu"] for p in part))
     )
@@ -86,8 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     pages: list[dict] = []
     for path in files:
         html = decode_html(path.read_bytes(), None)[0]
-        full, full_cpu = _mode_text(html, fast=False)
-        fast, fast_cpu = _mode_text(html, fast=True)
+        full, full_cpu, _ = _mode_text(html, fast=False)
+        fast, fast_cpu, gate = _mode_text(html, fast=True)
         started = time.process_time()
         ours = _extract_document(html, None, wants_date=False).get("text")
         pages.append(
@@ -96,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
                 "split": split_of(path.name),
                 "full": full,
                 "fast": fast,
+                "gate": gate,
                 "ours": ours,
                 "full_cpu": full_cpu,
                 "fast_cpu": fast_cpu,
@@ -104,14 +119,14 @@ def main(argv: list[str] | None = None) -> int:
         )
     thresholds = [int(value) for value in args.thresholds.split(",")]
     print(f"{len(pages)} pages from {eval_dir}")
-    print(f"{'split':8} {'pages':>5} {'mode':24} {'F1':>7} {'same as full':>12} {'ms/page':>8}")
+    print(f"{'split':8} {'pages':>5} {'mode':32} {'F1':>7} {'same as full':>12} {'ms/page':>8}")
     for split in ("tune", "holdout", "all"):
         part = [page for page in pages if split in ("all", page["split"])]
         for label, texts, cpu in _modes(part, thresholds):
             f1 = snippet_scores(texts, [page["file"] for page in part], eval_dir)["snippet_f1"]
             same = sum(1 for text, page in zip(texts, part, strict=True) if text == page["full"])
             print(
-                f"{split:8} {len(part):>5} {label:24} {f1:>7.4f} {same:>12} "
+                f"{split:8} {len(part):>5} {label:32} {f1:>7.4f} {same:>12} "
                 f"{1000 * cpu / max(1, len(part)):>8.1f}"
             )
     return 0

@@ -63,14 +63,16 @@ CJK_LANGUAGES = ("zh", "ja", "ko")
 _CJK_LETTER = re.compile(character_class(CJK_LETTER_RANGES))
 
 # trafilatura's fast mode skips the comparison of its main text with readability's and
-# jusText's. On trafilatura's own evaluation pages (922) that comparison changed the text of 67;
-# it matters where trafilatura found little (its fallbacks rescue pages whose article it
-# missed), while on a long text it mostly swaps in readability's longer, noisier one. So every
-# page is extracted fast, and one whose text is shorter than FULL_EXTRACTION_BELOW
-# (characters, a CJK letter counting as in thin.py) is extracted again in full: 11% of those
-# pages, about a quarter less extraction time, and the same snippet F1
-# (scripts/eval_extraction_modes.py).
+# jusText's. On trafilatura's own evaluation pages (922) that comparison changed the text of 67.
+# It matters where trafilatura took little of a page that holds much more: its fallbacks then
+# find the article it missed (readability's text replaces it when twice as long). So every
+# page is extracted fast, and again in full when its text is shorter than
+# FULL_EXTRACTION_BELOW characters (a CJK letter counting as in thin.py) while the page's
+# paragraphs hold more than PARAGRAPHS_OVER_TEXT times that, or no paragraph at all: 5% of
+# those pages, the same snippet F1 as the full extraction of every page, in a fifth less time
+# (scripts/eval_extraction_modes.py, by tune and holdout split).
 FULL_EXTRACTION_BELOW = 1000
+PARAGRAPHS_OVER_TEXT = 2
 
 TEXT_SOURCE_PAGE = "page"
 TEXT_SOURCE_FEED = "feed"
@@ -228,6 +230,22 @@ def trafilatura_options(
     }
 
 
+def paragraph_size(tree: Any) -> int:
+    """Size of the text of the page's <p> elements, whitespace collapsed (thin.py's measure)."""
+    return latin_equivalent_size(
+        " ".join(" ".join(paragraph.text_content().split()) for paragraph in tree.iter("p"))
+    )
+
+
+def wants_full_extraction(tree: Any, fast_text: str | None) -> bool:
+    """Whether trafilatura's fallbacks may find what its fast pass missed (see above)."""
+    size = latin_equivalent_size(fast_text or "")
+    if size >= FULL_EXTRACTION_BELOW:
+        return False
+    paragraphs = paragraph_size(tree)
+    return paragraphs == 0 or paragraphs > PARAGRAPHS_OVER_TEXT * size
+
+
 def main_text(document: Any) -> str | None:
     return getattr(document, "text", None) if document is not None else None
 
@@ -276,7 +294,7 @@ def _extract_document(html: str, url: str | None, wants_date: bool) -> dict[str,
     options = trafilatura_options(tree, url, title, metadata.description)
     # bare_extraction works on its own copy of the tree: both passes see the page as parsed.
     text = main_text(trafilatura.bare_extraction(tree, fast=True, **options))
-    if latin_equivalent_size(text or "") < FULL_EXTRACTION_BELOW:
+    if wants_full_extraction(tree, text):
         text = main_text(trafilatura.bare_extraction(tree, fast=False, **options))
     page_date = None
     if wants_date:

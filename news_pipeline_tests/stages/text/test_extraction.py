@@ -201,7 +201,7 @@ def test_c_element_lookup_extracts_what_lxml_html_lookup_extracts() -> None:
         assert EN_PARAGRAPHS[0] in (extracted(ours) or "")
 
 
-def test_only_a_page_whose_fast_text_is_short_is_extracted_again_in_full(
+def test_only_a_short_text_on_a_page_with_more_paragraphs_is_extracted_again_in_full(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import trafilatura
@@ -215,25 +215,36 @@ def test_only_a_page_whose_fast_text_is_short_is_extracted_again_in_full(
         passes.append(bool(kwargs["fast"]))
         return bare_extraction(*args, **kwargs)
 
+    def extraction_passes(url: str, html: str) -> tuple[list[bool], dict]:
+        passes.clear()
+        row = clean_one(item_row(url, html.encode()))
+        return list(passes), row
+
     monkeypatch.setattr(trafilatura, "bare_extraction", recording)
     long_article = EN_PARAGRAPHS * 3  # about 1,500 characters
     assert sum(map(len, long_article)) > FULL_EXTRACTION_BELOW
-    row = clean_one(
-        item_row("https://a.example.com/long", page_html(EN_TITLE, long_article).encode())
-    )
-    assert passes == [True]
+    done, row = extraction_passes("https://a.example.com/long", page_html(EN_TITLE, long_article))
+    assert done == [True]
     assert row["text"].count(EN_PARAGRAPHS[0]) == 3
 
-    passes.clear()
-    short = clean_one(
-        item_row("https://a.example.com/short", page_html(EN_TITLE, EN_PARAGRAPHS).encode())
-    )
-    assert passes == [True, False]
-    assert short["text"].split("\n") == EN_PARAGRAPHS
+    # A short article that is most of its page's paragraphs: the fast text is all there is.
+    done, row = extraction_passes("https://a.example.com/short", page_html(EN_TITLE, EN_PARAGRAPHS))
+    assert done == [True]
+    assert row["text"].split("\n") == EN_PARAGRAPHS
 
-    passes.clear()
-    # Chinese letters count two and a half: 171 of them are short, 3 x 171 are not.
-    clean_one(
-        item_row("https://a.example.cn/long", page_html(ZH_TITLE, ZH_PARAGRAPHS * 3).encode())
+    # The same article on a page whose sidebar holds three times more paragraph text.
+    sidebar = "".join(f"<p>{escape(paragraph)}</p>" for paragraph in EN_PARAGRAPHS * 3)
+    crowded = page_html(EN_TITLE, EN_PARAGRAPHS).replace("<aside>", f"<aside>{sidebar}")
+    done, _ = extraction_passes("https://a.example.com/crowded", crowded)
+    assert done == [True, False]
+
+    # Text in <div>s, no paragraph: trafilatura's fallbacks get their say.
+    divs = "".join(f"<div>{escape(paragraph)}</div>" for paragraph in EN_PARAGRAPHS)
+    done, _ = extraction_passes(
+        "https://a.example.com/divs", f"<html><body><h1>{EN_TITLE}</h1>{divs}</body></html>"
     )
-    assert passes == [True]
+    assert done == [True, False]
+
+    # Chinese letters count two and a half: 3 x 171 of them are not short.
+    done, _ = extraction_passes("https://a.example.cn/long", page_html(ZH_TITLE, ZH_PARAGRAPHS * 3))
+    assert done == [True]
