@@ -11,6 +11,7 @@ import re
 
 from news_pipeline.editorial import vocabulary
 from news_pipeline.editorial.sentences import (
+    Splitter,
     content_tokens,
     is_boilerplate,
     is_chinese,
@@ -62,12 +63,12 @@ def _named_entity_count(text: str, chinese: bool) -> int:
     return len(set(names))
 
 
-def _fact_units(text: str, language: str) -> list[str]:
+def _fact_units(text: str, language: str, split: Splitter) -> list[str]:
     """Sentences, with over-long ones broken into their clauses."""
     chinese = is_chinese(text, language)
     limit = 80 if chinese else 40
     units: list[str] = []
-    for sentence in map(strip_dateline, split_sentences(text)):
+    for sentence in map(strip_dateline, split(text)):
         if text_length(sentence, language) <= limit:
             units.append(sentence)
             continue
@@ -76,7 +77,9 @@ def _fact_units(text: str, language: str) -> list[str]:
     return units
 
 
-def extract_key_facts(text: str, language: str, max_facts: int = 4) -> list[str]:
+def extract_key_facts(
+    text: str, language: str, max_facts: int = 4, split: Splitter = split_sentences
+) -> list[str]:
     """Sentences or clauses that state a number with its unit, named entities counting extra.
 
     Returns at most `max_facts` items in text order; empty when the text has no figures.
@@ -86,7 +89,7 @@ def extract_key_facts(text: str, language: str, max_facts: int = 4) -> list[str]
     chinese = is_chinese(text, language)
     scored: list[tuple[float, int, str]] = []
     seen: set[str] = set()
-    for position, unit in enumerate(_fact_units(text, language)):
+    for position, unit in enumerate(_fact_units(text, language, split)):
         # A unit counts once, at its first position, if it states a figure and is not
         # furniture; the cheap digit test goes first.
         if unit in seen:
@@ -106,13 +109,17 @@ def extract_key_facts(text: str, language: str, max_facts: int = 4) -> list[str]
 
 
 def story_key_facts(
-    lead_text: str, other_texts: list[str], language: str, max_facts: int
+    lead_text: str,
+    other_texts: list[str],
+    language: str,
+    max_facts: int,
+    split: Splitter = split_sentences,
 ) -> list[str]:
     """The lead's key facts, topped up from other members with facts the lead lacks."""
     facts: list[str] = []
     covered: set[str] = set()
     for text in [lead_text, *other_texts]:
-        for fact in extract_key_facts(text, language, max_facts=max_facts):
+        for fact in extract_key_facts(text, language, max_facts=max_facts, split=split):
             tokens = content_tokens(fact)
             if len(facts) >= max_facts or not tokens:
                 break

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 
 from news_pipeline import wordlists
 from news_pipeline.cjk import HAN_CLASS, HAN_RE, HAN_RUN_PATTERN, is_chinese_text_char
@@ -16,6 +17,7 @@ from news_pipeline.editorial import vocabulary
 from news_pipeline.pattern_sets import PatternSet
 
 __all__ = [
+    "Splitter",
     "content_tokens",
     "is_boilerplate",
     "is_chinese",
@@ -133,6 +135,11 @@ def _split(text: str) -> tuple[str, ...]:
         if tail:
             sentences.append(tail)
     return tuple(sentences)
+
+
+# What splits a text into sentences: split_sentences, or a day's split read back
+# (furniture.DaySentences.split).
+Splitter = Callable[[str], list[str]]
 
 
 def split_sentences(text: str) -> list[str]:

@@ -112,8 +112,11 @@ def _categorize_one(
         budget_chars=settings.summary_budget_chars,
         budget_words=settings.summary_budget_words,
         titles=[title, *(_row_title(row) for row in others)],
+        split=sentences.split,
     )
-    key_facts = story_key_facts(clean_lead_text, other_texts, language, settings.max_key_facts)
+    key_facts = story_key_facts(
+        clean_lead_text, other_texts, language, settings.max_key_facts, split=sentences.split
+    )
 
     return {
         "partition_date": lead["partition_date"],

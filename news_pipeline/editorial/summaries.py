@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from news_pipeline.cjk import HAN_RE
 from news_pipeline.editorial import vocabulary
 from news_pipeline.editorial.sentences import (
+    Splitter,
     content_tokens,
     is_boilerplate,
     is_chinese,
@@ -99,9 +100,11 @@ def _cluster_support(sentence_tokens: set[str], other_token_sets: list[set[str]]
     return supporting / len(other_token_sets)
 
 
-def _article_sentences(text: str, language: str, chinese: bool, is_lead: bool) -> list[str]:
+def _article_sentences(
+    text: str, language: str, chinese: bool, is_lead: bool, split: Splitter
+) -> list[str]:
     """Usable sentences of one article; other articles' only in the lead's script."""
-    sentences = [strip_dateline(sentence) for sentence in split_sentences(text)]
+    sentences = [strip_dateline(sentence) for sentence in split(text)]
     if not is_lead:
         sentences = [s for s in sentences if is_chinese(s, None) == chinese]
     candidates = [s for s in sentences if _is_candidate(s, language)]
@@ -111,7 +114,7 @@ def _article_sentences(text: str, language: str, chinese: bool, is_lead: bool) -
     return candidates
 
 
-def _rank_sentences(texts: list[str], language: str) -> list[_Sentence]:
+def _rank_sentences(texts: list[str], language: str, split: Splitter) -> list[_Sentence]:
     """Score every usable sentence: position prior, cluster support, facts, the lead's own."""
     chinese = is_chinese(texts[0], language)
     # an article's own tokens only matter as the others of another article's sentences
@@ -124,7 +127,7 @@ def _rank_sentences(texts: list[str], language: str) -> list[_Sentence]:
     for article, text in enumerate(texts):
         others = [tokens for index, tokens in enumerate(token_sets) if index != article and tokens]
         for position, sentence in enumerate(
-            _article_sentences(text, language, chinese, is_lead=article == 0)
+            _article_sentences(text, language, chinese, is_lead=article == 0, split=split)
         ):
             if sentence in seen:  # a syndicated copy says it again: the first one counts
                 continue
@@ -216,6 +219,7 @@ def summarize_story(
     budget_chars: int = 120,
     budget_words: int = 60,
     titles: Sequence[str] = (),
+    split: Splitter = split_sentences,
 ) -> str:
     """Whole sentences of the story's articles: the event first, then the best that fit.
 
@@ -229,7 +233,7 @@ def summarize_story(
     if not lead_text or not lead_text.strip():
         return ""
     budget = budget_chars if is_chinese(lead_text, language) else budget_words
-    ranked = _rank_sentences([lead_text, *other_texts], language)
+    ranked = _rank_sentences([lead_text, *other_texts], language, split)
     if not ranked:
         return ""
     by_score = sorted(ranked, key=lambda s: (-s.rank, s.article, s.position))

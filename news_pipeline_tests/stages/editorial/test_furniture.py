@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from news_pipeline.editorial.furniture import DaySentences
+from news_pipeline.editorial.sentences import split_sentences
 
 DAY = date(2026, 2, 15)
 NEXT_DAY = date(2026, 2, 16)
@@ -50,3 +51,27 @@ def test_without_furniture_puts_one_sentence_on_a_line_once_a_day_has_furniture(
     assert sentences.without_furniture(third, third["text"]) == (
         "DeepSeek ships a paper.\nIt is long."
     )
+
+
+def test_split_reads_back_the_days_sentences_of_a_text_without_furniture() -> None:
+    first = {"text": f"Qwen ships a model. It is open.\nU.S. users get it first. {SLOGAN}"}
+    second = {"text": f"Nvidia ships a chip... Its rivals wait! {SLOGAN}"}
+    quiet = {"text": "DeepSeek ships a paper. Version 3.5 is out."}
+    groups = [((DAY, "s1"), [first]), ((DAY, "s2"), [second])]
+    with_furniture = DaySentences(groups, _text)
+    without = DaySentences([((DAY, "s3"), [quiet])], _text)
+    for day, row in ((with_furniture, first), (with_furniture, second), (without, quiet)):
+        text = day.without_furniture(row, row["text"])
+        assert day.split(text) == split_sentences(text)
+        assert SLOGAN not in day.split(text)
+    assert with_furniture.split("Qwen ships a model.") == ["Qwen ships a model."]
+    # a text the day did not return is split as usual
+    assert without.split("One. Two.") == ["One.", "Two."]
+
+
+def test_split_is_not_fooled_by_a_text_other_than_the_rows() -> None:
+    row = {"text": "Qwen ships a model. It is open."}
+    day = DaySentences([((DAY, "s1"), [row])], _text)
+    other = "Nvidia ships a chip. Its rivals wait."
+    assert day.without_furniture(row, other) == other
+    assert day.split(other) == ["Nvidia ships a chip.", "Its rivals wait."]
