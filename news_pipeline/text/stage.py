@@ -21,6 +21,7 @@ from typing import Any
 import polars as pl
 
 from news_pipeline.fetch.body_store import BodyStore
+from news_pipeline.forking import main_module_hidden
 from news_pipeline.progress import ProgressReporter, no_progress
 from news_pipeline.schema import (
     CLEANED_ARTICLES_SCHEMA,
@@ -118,10 +119,11 @@ class PageRunner:
             )
         # Several chunks per worker balance uneven pages; a cap keeps memory per chunk small.
         chunk_size = max(1, min(MAX_CHUNK_PAGES, math.ceil(len(tasks) / (self.workers * 4))))
-        futures = [
-            self._pool.submit(extraction.process_chunk, chunk)
-            for chunk in _chunks(tasks, chunk_size)
-        ]
+        with main_module_hidden():  # workers start as chunks are submitted
+            futures = [
+                self._pool.submit(extraction.process_chunk, chunk)
+                for chunk in _chunks(tasks, chunk_size)
+            ]
         try:
             for future in as_completed(futures):
                 chunk_results = future.result()

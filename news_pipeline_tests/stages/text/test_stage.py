@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import textwrap
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -171,3 +175,43 @@ def test_page_workers_start_with_the_extraction_module_loaded() -> None:
     )
     with ProcessPoolExecutor(1, mp_context=worker_context()) as pool:
         assert pool.submit(eval, loaded).result() == [True, True, False]
+
+
+def test_page_workers_do_not_import_the_main_script(tmp_path: Path) -> None:
+    """multiprocessing has spawn and forkserver workers import the parent's main script as
+    __mp_main__; `news-pipeline run`'s script imports Dagster (1.2 s per worker). A script
+    that notes such an import cleans pages with two workers: no worker imports it."""
+    marker = tmp_path / "imported-by-a-worker"
+    script = tmp_path / "main_script.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import sys
+            if __name__ == "__mp_main__":
+                open({str(marker)!r}, "w").close()
+            if __name__ == "__main__":
+                sys.path.insert(0, {str(Path(__file__).resolve().parents[3])!r})
+                from pathlib import Path
+                from news_pipeline.fetch.body_store import BodyStore
+                from news_pipeline.text import clean_articles
+                from news_pipeline_tests.stages.text import pages
+                pages.BODIES = BodyStore(Path({str(tmp_path / "bodies")!r}))
+                rows = [
+                    pages.item_row(
+                        f"https://a.example.com/{{n}}",
+                        pages.page_html(pages.EN_TITLE, pages.EN_PARAGRAPHS).encode(),
+                    )
+                    for n in range(4)
+                ]
+                out = clean_articles(pages.raw_frame(rows), pages.BODIES, workers=2)
+                print(out["text"].drop_nulls().len())
+            """
+        ),
+        "utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "4"
+    assert not marker.exists()
