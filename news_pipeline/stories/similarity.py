@@ -173,6 +173,23 @@ def pool_terms(
     term_id numbers the pool's terms in term order. The strings are hashed once, into
     categorical codes; which terms are compared, counting and weighing run on integer ids,
     and what depends on a term's kind is decided once per distinct term."""
+    with ThreadPoolExecutor(1) as weigher:
+        return _pool_terms(terms, sources, pinyin, settings, weigher)
+
+
+def _name_weight_lookup(terms: pl.Series) -> dict[str, float]:
+    """name_weight of each distinct name among name terms (m:wechat, mt:wechat -> wechat)."""
+    names = list(dict.fromkeys(term.split(":", 1)[1] for term in terms.to_list()))
+    return dict(zip(names, name_weights(names), strict=True))
+
+
+def _pool_terms(
+    terms: pl.Series,
+    sources: pl.Series,
+    pinyin: pl.DataFrame | Future[pl.DataFrame],
+    settings: DedupeSettings,
+    weigher: ThreadPoolExecutor,
+) -> pl.DataFrame:
     categories = pl.Categories.random()
     held = (
         pl.DataFrame(
@@ -193,6 +210,10 @@ def pool_terms(
         compared = compared | spelled.str.starts_with(prefix)
     is_compared = np.zeros(int(held_codes.max(initial=0)) + 1, dtype=bool)
     is_compared[distinct.to_physical().to_numpy()[compared.to_numpy()]] = True
+    # names are weighed (Python, wordfreq) while the rows are counted (polars, numpy); the
+    # names written in pinyin added below are among them already
+    name_term = spelled.str.starts_with(NAME) | spelled.str.starts_with(TITLE_NAME)
+    name_weight_of = weigher.submit(_name_weight_lookup, spelled.filter(compared & name_term))
     rows = held.filter(pl.Series(is_compared[held_codes]))
     if isinstance(pinyin, Future):
         pinyin = pinyin.result()
@@ -218,9 +239,10 @@ def pool_terms(
     is_name = vocabulary.str.starts_with(NAME) | vocabulary.str.starts_with(TITLE_NAME)
     named = np.flatnonzero(is_name.to_numpy() & (frequency > 0))
     weights_of_names = np.full(len(vocabulary), np.nan)
-    weights_of_names[named] = name_weights(
-        [term.split(":", 1)[1] for term in vocabulary.gather(named).to_list()]
-    )
+    weight_of = name_weight_of.result()
+    weights_of_names[named] = [
+        weight_of[term.split(":", 1)[1]] for term in vocabulary.gather(named).to_list()
+    ]
     count = max(int(terms.len()), 1)
     limit = settings.candidate_key_documents
     spread = ((limit / pl.col("df").clip(lower_bound=2)).log() / np.log(limit / 2)).clip(0.0, 1.0)
