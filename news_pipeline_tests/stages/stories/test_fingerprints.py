@@ -5,20 +5,13 @@ from __future__ import annotations
 import random
 
 import numpy as np
-import polars as pl
-import pytest
 
-from news_pipeline.schema import DEDUPED_STORIES_SCHEMA, conform
-from news_pipeline.stories import fingerprints
-from news_pipeline.stories.anchors import TERMS_COLUMN
 from news_pipeline.stories.fingerprints import (
-    ensure_fingerprints,
     minhash_signatures,
     shingle_documents,
     text_fingerprints,
 )
 from news_pipeline.stories.settings import DedupeSettings
-from news_pipeline_tests.stages.stories.articles import labelled_articles
 
 
 def test_full_width_and_ascii_text_share_a_text_hash() -> None:
@@ -47,24 +40,3 @@ def test_fingerprints_in_blocks_equal_one_pass_over_all_texts() -> None:
     shingles = shingle_documents(texts, settings)
     assert np.array_equal(signatures, minhash_signatures(shingles, settings))
     assert np.array_equal(text_hashes, shingles.text_hashes)
-
-
-def test_fingerprints_in_parts_equal_one_part(monkeypatch: pytest.MonkeyPatch) -> None:
-    # the labelled set, with a Traditional copy (OpenCC) and a missing text, in parts of 7
-    articles = labelled_articles()
-    traditional = articles.filter(pl.col("text").str.contains("[\u4e00-\u9fff]")).head(1)
-    extra = traditional.with_columns(
-        pl.col("text").str.replace_all("发", "發").str.replace_all("国", "國") + "，臺灣晶片產業",
-        pl.lit("hant").alias("script"),
-    )
-    missing = articles.head(1).with_columns(pl.lit(None, dtype=pl.String).alias("text"))
-    frame = conform(
-        pl.concat([articles, extra, missing], how="diagonal_relaxed"), DEDUPED_STORIES_SCHEMA
-    )
-    settings = DedupeSettings()
-    whole = ensure_fingerprints(frame, settings)
-    monkeypatch.setattr(fingerprints, "_PART_DOCS", 7)
-    in_parts = ensure_fingerprints(frame, settings)
-    assert frame.height > 3 * 7
-    assert in_parts.equals(whole)
-    assert whole[TERMS_COLUMN].null_count() == 0
