@@ -19,31 +19,26 @@ _FIBONACCI = np.uint64(0x9E3779B97F4A7C15)
 
 
 class HashIndex:
-    """Position of each of ``keys`` (distinct uint64 values), found by ``find``."""
+    """Position of each of ``keys`` (distinct uint64 values, as np.unique gives them), found
+    by ``find``."""
 
     def __init__(self, keys: np.ndarray) -> None:
         self.keys = np.asarray(keys, dtype=np.uint64)
-        if len(np.unique(self.keys)) != len(self.keys):
-            raise ValueError("HashIndex keys must be distinct")
         bits = max(len(self.keys).bit_length() + 3, 4)
         self._shift = np.uint64(64 - bits)
-        self._mask = (1 << bits) - 1
-        self._positions = np.full(1 << bits, _EMPTY, dtype=np.int64)
-        self._slot_keys = np.zeros(1 << bits, dtype=np.uint64)
-        pending = np.arange(len(self.keys), dtype=np.int64)
-        slot = self._home(self.keys)
-        while len(pending):
-            wanted = slot[pending]
-            free = np.flatnonzero(self._positions[wanted] == _EMPTY)
-            # of the keys that want one free slot the first takes it; the others probe on
-            taken, first = np.unique(wanted[free], return_index=True)
-            placed = pending[free[first]]
-            self._positions[taken] = placed
-            self._slot_keys[taken] = self.keys[placed]
-            waiting = np.ones(len(pending), dtype=bool)
-            waiting[free[first]] = False
-            pending = pending[waiting]
-            slot[pending] = (slot[pending] + 1) & self._mask
+        # Linear probing, filled in the order of the keys' first slots: each key takes its
+        # first slot or, if taken, the slot after the previous key's, so slot i is
+        # i + max(first_j - j, j <= i). Probing never wraps: the table grows past 2^bits by
+        # what spills over the end, plus one empty slot that ends every probe.
+        first = self._home(self.keys)
+        order = np.argsort(first, kind="stable")
+        rank = np.arange(len(order))
+        slots = np.maximum.accumulate(first[order] - rank) + rank
+        size = max(1 << bits, int(slots.max(initial=0)) + 1) + 1
+        self._positions = np.full(size, _EMPTY, dtype=np.int64)
+        self._positions[slots] = order
+        self._slot_keys = np.zeros(size, dtype=np.uint64)
+        self._slot_keys[slots] = self.keys[order]
 
     def find(self, query: np.ndarray) -> np.ndarray:
         """For each query value, the position of the equal key, or -1."""
@@ -60,7 +55,7 @@ class HashIndex:
             # a slot holding another key sends the query on; an empty one ends it
             probing = occupied & ~same
             asking = asking[probing]
-            slot = (slot[probing] + 1) & self._mask
+            slot = slot[probing] + 1
         return found
 
     def _home(self, values: np.ndarray) -> np.ndarray:

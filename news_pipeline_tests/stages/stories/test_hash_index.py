@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from news_pipeline.stories.hash_index import HashIndex
 
 
-def _keys_sharing_a_slot(index_size: int, wanted: int, seed: int) -> np.ndarray:
-    """Random distinct keys of which at least ``wanted`` have the same first slot."""
+def _keys_sharing_a_slot(
+    index_size: int, wanted: int, seed: int, last_slot: bool = False
+) -> np.ndarray:
+    """Random distinct keys of which ``wanted`` have the same first slot (the most crowded
+    one, or the table's last)."""
     generator = np.random.default_rng(seed)
     probe = HashIndex(np.arange(index_size, dtype=np.uint64))
     candidates = np.unique(generator.integers(0, 2**63, 200_000, dtype=np.uint64))
     homes = probe._home(candidates)
-    crowded = np.bincount(homes).argmax()
+    crowded = homes.max() if last_slot else np.bincount(homes).argmax()
     sharing = candidates[homes == crowded][:wanted]
     assert len(sharing) == wanted
     others = candidates[homes != crowded][: index_size - wanted]
@@ -44,6 +46,14 @@ def test_keys_with_one_first_slot_are_found_by_probing() -> None:
     assert len(missing) and (index.find(missing) == -1).all()
 
 
+def test_keys_that_spill_past_the_last_slot_are_found() -> None:
+    keys = _keys_sharing_a_slot(8, wanted=5, seed=6, last_slot=True)
+    index = HashIndex(keys)
+    assert np.array_equal(index.find(keys), np.arange(len(keys)))
+    missing = np.setdiff1d(_keys_sharing_a_slot(8, wanted=7, seed=9, last_slot=True), keys)
+    assert len(missing) and (index.find(missing) == -1).all()
+
+
 def test_zero_is_a_key_like_any_other() -> None:
     index = HashIndex(np.array([5, 0, 9], dtype=np.uint64))
     assert index.find(np.array([0, 9, 3], dtype=np.uint64)).tolist() == [1, 2, -1]
@@ -54,8 +64,3 @@ def test_an_empty_index_finds_nothing() -> None:
     index = HashIndex(np.zeros(0, dtype=np.uint64))
     assert index.find(np.array([0, 1], dtype=np.uint64)).tolist() == [-1, -1]
     assert index.find(np.zeros(0, dtype=np.uint64)).tolist() == []
-
-
-def test_repeated_keys_are_refused() -> None:
-    with pytest.raises(ValueError, match="distinct"):
-        HashIndex(np.array([1, 2, 1], dtype=np.uint64))
