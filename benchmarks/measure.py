@@ -120,8 +120,9 @@ class PeakMemory:
 
     The sampler used to be a thread of the measured process. Waking 20 times a second, it
     took the GIL from the step's own threads: dedupe of 100k articles (four threads at times)
-    took 24.1 s unsampled and 24.9 s so sampled (two runs each), while datasketch (one thread) lost nothing
-    measurable. A process of its own costs the step a share of the cores only."""
+    took 25.1 s so sampled and 24.4 s sampled by a process (three runs each, interleaved),
+    while datasketch (one thread) lost nothing measurable. A process of its own costs the
+    step a share of the cores only."""
 
     def __enter__(self) -> PeakMemory:
         context = multiprocessing.get_context("spawn")
