@@ -13,7 +13,6 @@ earlier partitions' rows are fingerprinted again.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 
 import numpy as np
@@ -21,6 +20,7 @@ import polars as pl
 
 from news_pipeline import wordlists
 from news_pipeline.cjk import HAN_RUN_PATTERN
+from news_pipeline.stories.nfkc import nfkc
 from news_pipeline.stories.settings import DedupeSettings
 
 TERMS_COLUMN = "fingerprint_terms"
@@ -290,22 +290,6 @@ def fingerprint_terms(
         .to_series()
         .alias(TERMS_COLUMN)
     )
-
-
-def nfkc(values: Sequence[str | None]) -> pl.Series:
-    """NFKC of every value ("" for None). CPython's quick check finds the values already in
-    NFKC (0.03 s per 100k synthetic texts, 40% of them), and only the others go through
-    polars' normalize, which costs 2.6 CPU s on all of them. Python's Unicode database may
-    be older than polars': a character newer than it is taken as normalised."""
-    strings = [value or "" for value in values]
-    normalised = pl.Series(strings, dtype=pl.String)
-    changing = [
-        index for index, value in enumerate(strings) if not unicodedata.is_normalized("NFKC", value)
-    ]
-    if changing:
-        positions = pl.Series(changing, dtype=pl.UInt32)
-        normalised.scatter(positions, normalised.gather(positions).str.normalize("NFKC"))
-    return normalised
 
 
 def same_event_pairs(terms: pl.Series, first_count: int, settings: DedupeSettings) -> pl.DataFrame:

@@ -145,8 +145,10 @@ def _tokenise_chunk(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarra
         run_starts[0] = True
         np.not_equal(np.diff(word_positions), 1, out=run_starts[1:])
         start_indexes = np.flatnonzero(run_starts)
-        run_lengths = np.diff(np.append(start_indexes, len(word_positions)))
-        offset_in_word = np.arange(len(word_positions)) - np.repeat(start_indexes, run_lengths)
+        # a letter's offset in its word: its index less the index of its word's first letter
+        # (ufuncs release the GIL that np.repeat holds: MinHash runs beside other threads)
+        index = np.arange(len(word_positions))
+        offset_in_word = index - np.maximum.accumulate(np.where(run_starts, index, 0))
         with np.errstate(over="ignore"):
             weighted = (
                 folded[word_positions].astype(np.uint64)
@@ -204,7 +206,10 @@ def _shingle_chunk(texts: list[str], settings: DedupeSettings) -> tuple[np.ndarr
         shingle_hashes = np.concatenate([shingle_hashes, short_sums])
         order = np.argsort(shingle_doc, kind="stable")
         shingle_doc, shingle_hashes = shingle_doc[order], shingle_hashes[order]
-    return _mix64(shingle_hashes), np.bincount(shingle_doc, minlength=len(texts))
+    # shingle_doc is sorted: counts by binary search, which releases the GIL (np.bincount
+    # holds it)
+    bounds = np.searchsorted(shingle_doc, np.arange(len(texts) + 1))
+    return _mix64(shingle_hashes), np.diff(bounds)
 
 
 def minhash_signatures(shingles: Shingles, settings: DedupeSettings) -> np.ndarray:

@@ -264,9 +264,9 @@ def _chinese_terms(texts: list[str], title_lengths: list[int]) -> pl.DataFrame:
     vocabulary = pl.Series(lexicon.vocabulary, dtype=pl.String)
     parts = []
     for prefix, title_prefix, names in ((CONCEPT, TITLE_CONCEPT, False), (NAME, TITLE_NAME, True)):
-        owner, ids = lexicon.expand(found.entry, names)
-        docs = found.doc[owner]
-        title_words = in_title[owner]
+        counts, ids = lexicon.expand(found.entry, names)
+        docs = np.repeat(found.doc, counts)
+        title_words = np.repeat(in_title, counts)
         for field_prefix, keep in ((prefix, slice(None)), (title_prefix, title_words)):
             spelled = (field_prefix + vocabulary).gather(ids[keep])
             parts.append(pl.DataFrame({"doc": docs[keep], "term": spelled}))

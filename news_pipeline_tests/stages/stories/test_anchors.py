@@ -33,20 +33,6 @@ def test_shared_title_weight_sums_the_tokens_both_titles_carry(
     assert anchors._shared_title_weight(first, second, title_rows).tolist() == expected
 
 
-def test_nfkc_normalises_only_what_changes_and_matches_polars() -> None:
-    values = [
-        "Plain ASCII, nothing to do.",
-        "全角ＧＰＴ－５，参数３９７０亿",  # full-width letters, digits and comma
-        "cafe\u0301 and \u1100\u1161",  # a combining accent and conjoining jamo compose
-        "\ufb01nal \u2163 \u3000space…",  # ligature, Roman numeral, ideographic space
-        "已是规范的中文。",
-        None,
-    ]
-    expected = pl.Series([value or "" for value in values]).str.normalize("NFKC")
-    assert anchors.nfkc(values).to_list() == expected.to_list()
-    assert anchors.nfkc(values)[1] == "全角GPT-5,参数3970亿"
-
-
 # ---- anchors on busy days ------------------------------------------------------------------
 
 
