@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import polars as pl
+from scipy import sparse
 
 from news_pipeline import wordlists
 from news_pipeline.cjk import HAN_RUN_PATTERN
@@ -25,7 +26,7 @@ from news_pipeline.stories.settings import DedupeSettings
 
 TERMS_COLUMN = "fingerprint_terms"
 
-_TITLE_PAIR_BLOCK = 262_144  # candidate pairs per title lookup (see _shared_title_weight)
+_TITLE_PAIR_BLOCK = 262_144  # candidate pairs per sparse product (see _shared_title_weight)
 # float slack of the title similarity bound: sums of the same weights in another order
 _SIMILARITY_BOUND_SLACK = 1e-9
 
@@ -370,39 +371,26 @@ def same_event_pairs(terms: pl.Series, first_count: int, settings: DedupeSetting
 
 
 def _shared_title_weight(a: np.ndarray, b: np.ndarray, titles: pl.DataFrame) -> np.ndarray:
-    """Per pair (a[i], b[i]): summed weight of the title tokens both documents carry. Each
-    token of one title is looked up among the other's by one integer key (document, token);
-    pairs go in blocks so the expanded lookups stay small (a full join of 3.6M pairs with
-    their titles held 3.4 GB)."""
-    titles = titles.sort("doc", "term").with_columns(
-        pl.col("term").cast(pl.Categorical).to_physical().cast(pl.Int64).alias("token")
+    """Per pair (a[i], b[i]): summed weight of the title tokens both documents carry (a
+    token's weight depends on the token alone). One sparse product per block of pairs: the
+    two documents' title rows multiplied, times the weights (100k synthetic articles, 2.5M
+    pairs: 1.1 s as hash joins, 0.8 s so). Tokens are numbered in term order, so each sum adds
+    the shared tokens' weights in term order, as the lookups did."""
+    numbered = titles.select(
+        "doc", (pl.col("term").rank("dense") - 1).cast(pl.Int64).alias("token"), "weight"
     )
-    token_count = int(titles["token"].max() or 0) + 1
-    doc = titles["doc"].to_numpy()
-    token = titles["token"].to_numpy()
-    keyed = titles.select((pl.col("doc") * token_count + pl.col("token")).alias("key"), "weight")
+    token = numbered["token"].to_numpy()
+    token_count = int(token.max(initial=-1)) + 1
+    weight_of = np.zeros(token_count)
+    weight_of[token] = numbered["weight"].to_numpy()
+    doc = numbered["doc"].to_numpy()
     document_count = int(max(doc.max(initial=-1), a.max(initial=-1), b.max(initial=-1))) + 1
-    first_token = np.searchsorted(doc, np.arange(document_count + 1))
-    token_counts = np.diff(first_token)
+    presence = sparse.csr_matrix(
+        (np.ones(len(token), dtype=np.int8), (doc, token)), shape=(document_count, token_count)
+    )
+    presence.sort_indices()
     shared = np.zeros(len(a), dtype=np.float64)
     for start in range(0, len(a), _TITLE_PAIR_BLOCK):
-        block_a = a[start : start + _TITLE_PAIR_BLOCK]
-        block_b = b[start : start + _TITLE_PAIR_BLOCK]
-        # the shorter title's tokens are looked up among the other's: the same shared
-        # tokens, met in the same (term) order, so the same sums from fewer lookups
-        swap = token_counts[block_b] < token_counts[block_a]
-        looked_up = np.where(swap, block_b, block_a)
-        other = np.where(swap, block_a, block_b)
-        counts = token_counts[looked_up]
-        pair = np.repeat(np.arange(len(block_a)), counts)
-        # position of each looked-up token: its document's first token plus its offset
-        run_start = np.cumsum(counts) - counts
-        position = np.arange(len(pair)) + np.repeat(first_token[looked_up] - run_start, counts)
-        lookups = pl.DataFrame(
-            {"pair": pair, "key": np.repeat(other * token_count, counts) + token[position]}
-        )
-        found = lookups.join(keyed, on="key", maintain_order="left")
-        shared[start : start + len(block_a)] = np.bincount(
-            found["pair"].to_numpy(), weights=found["weight"].to_numpy(), minlength=len(block_a)
-        )
+        rows = slice(start, start + _TITLE_PAIR_BLOCK)
+        shared[rows] = presence[a[rows]].multiply(presence[b[rows]]) @ weight_of
     return shared

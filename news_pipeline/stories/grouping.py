@@ -235,7 +235,7 @@ def _group_stories(
         probability[grouped],
         reasons[grouped] <= EDGE_RANK[MATCH_NEAR_DUPLICATE],
         settings.link_threshold,
-        members["source"].fill_null("").to_numpy(),
+        members["source"].fill_null("").rank("dense").to_numpy(),
     )
     judged = match_earlier(
         components,

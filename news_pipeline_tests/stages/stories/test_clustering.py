@@ -37,3 +37,15 @@ def test_two_articles_of_one_site_are_not_merged_unless_copies() -> None:
     assert labels[0] != labels[1]
     copies = cluster(3, [(0, 1, 1.0, True), (0, 2, 0.99, False)], ["site", "site", "other"])
     assert copies[0] == copies[1] == 0
+
+
+def test_a_group_of_copies_carries_the_sources_of_all_its_members() -> None:
+    # copies 0 + 4 (sites a, x) and 1 + 3 (sites b, y) form groups; 2 (site x) links to both
+    # groups; 5 (site b) links to group 0 only. x is in group 0 through its member 4, so 2
+    # may join group 1 but not group 0; b is in group 1 through its member 1, so 5 may join
+    # group 0 only.
+    links = [(0, 4, 1.0, True), (1, 3, 1.0, True)]
+    links += [(0, 2, 0.99, False), (2, 4, 0.99, False), (1, 2, 0.6, False), (2, 3, 0.6, False)]
+    links += [(0, 5, 0.99, False), (4, 5, 0.99, False)]
+    labels = cluster(6, links, ["a", "b", "x", "y", "x", "b"])
+    assert labels == [0, 1, 1, 1, 0, 0]
