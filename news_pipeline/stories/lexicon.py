@@ -7,9 +7,10 @@ content words of its first senses: 机器人 -> robot, 融资 -> financ) and, fo
 (capitalised pinyin), its *names* (微信 -> weixin, wechat). Each character gets its pinyin
 reading, without tones, for names that English writes in pinyin (灵犀 -> lingxi).
 
-Segmentation is forward maximum matching over the dictionary, vectorised with numpy: every
-substring of up to ``MAX_WORD_CHARS`` characters of a Han run is hashed, looked up among the
-headwords' hashes, and the longest match at each position is walked from each run's start.
+Segmentation is forward maximum matching over the dictionary, vectorised with numpy: all Han
+runs are walked at once from their starts; at each step the substrings of up to
+``MAX_WORD_CHARS`` characters from the current positions are hashed and looked up among the
+headwords' hashes, and each run jumps past its longest match.
 """
 
 from __future__ import annotations
@@ -379,10 +380,12 @@ def segment(texts: list[str], lexicon: Lexicon) -> Segments:
 
 
 def _segment_chunk(texts: list[str], lexicon: Lexicon) -> Segments:
-    """segment() of a few texts. Every substring of a Han run, grown one character at a time
-    while it is still a headword's prefix, is looked up once among the hashes of the
-    headwords and their prefixes (hash_index.py; np.searchsorted over the sorted hashes is 3x
-    slower); the longest match at each position is then walked from each run's start."""
+    """segment() of a few texts. The runs are walked together: at each step, the substrings
+    from every run's current position, grown one character at a time while they are still a
+    headword's prefix, are looked up among the hashes of the headwords and their prefixes
+    (hash_index.py; np.searchsorted over the sorted hashes is 3x slower), and each run jumps
+    past its longest match. Only positions a walk reaches are looked up (100k synthetic
+    articles: 3.9 s for every position of every run, 3.1 s so). Words come step by step."""
     joined = "\n".join(texts)
     codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
@@ -391,40 +394,67 @@ def _segment_chunk(texts: list[str], lexicon: Lexicon) -> Segments:
     # run_end[i]: first position after the Han run holding i (a suffix minimum of the breaks)
     breaks = np.where(han, size, np.arange(size))
     run_end = np.minimum.accumulate(breaks[::-1])[::-1]
-    positions = np.flatnonzero(han)
-    room = run_end[positions] - positions
-    longest = np.ones(size, dtype=np.int64)
-    entry_at = np.full(size, -1, dtype=np.int64)
-    hashed = np.full(len(positions), _HASH_SEED, dtype=np.uint64)
+    frontier = np.flatnonzero(han & np.r_[True, ~han[:-1]])
+    word_starts: list[np.ndarray] = []
+    word_entries: list[np.ndarray] = []
+    while len(frontier):
+        longest, entry = _longest_words(codes, frontier, run_end[frontier] - frontier, lexicon)
+        is_word = entry >= 0
+        word_starts.append(frontier[is_word])
+        word_entries.append(entry[is_word])
+        frontier = frontier + longest
+        frontier = frontier[frontier < size]
+        frontier = frontier[han[frontier]]  # a jump lands at most on the run's end
+    empty = np.zeros(0, dtype=np.int64)
+    words = np.concatenate(word_starts) if word_starts else empty
+    text_of = np.repeat(np.arange(len(texts), dtype=np.int64), lengths + 1)[:size]
+    text_start = np.cumsum(lengths + 1) - (lengths + 1)
+    doc = text_of[words]
+    entries = np.concatenate(word_entries) if word_entries else empty
+    return Segments(doc, words - text_start[doc], entries)
+
+
+def _longest_words(
+    codes: np.ndarray, starts: np.ndarray, room: np.ndarray, lexicon: Lexicon
+) -> tuple[np.ndarray, np.ndarray]:
+    """Length (1 if none) and entry (-1 if none) of the longest headword of two or more
+    characters at each of ``starts``, no longer than its ``room`` in the run."""
+    longest = np.ones(len(starts), dtype=np.int64)
+    entry_at = np.full(len(starts), -1, dtype=np.int64)
+    asking = np.arange(len(starts))
+    positions = starts
+    hashed = np.full(len(starts), _HASH_SEED, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for width in range(1, MAX_WORD_CHARS + 1):
             keep = room >= width
-            positions, room, hashed = positions[keep], room[keep], hashed[keep]
+            asking, positions, room, hashed = (
+                asking[keep],
+                positions[keep],
+                room[keep],
+                hashed[keep],
+            )
             hashed = (hashed ^ codes[positions + width - 1].astype(np.uint64)) * _HASH_BASE
             if width == 1:
                 continue
             key = lexicon.word_index.find(hashed)
             # a substring that is neither a headword nor a prefix of one ends here
             known = key >= 0
-            positions, room, hashed, key = positions[known], room[known], hashed[known], key[known]
+            asking, positions, room, hashed, key = (
+                asking[known],
+                positions[known],
+                room[known],
+                hashed[known],
+                key[known],
+            )
             entry = lexicon.entry_of_key[key]
             found = entry >= 0
-            longest[positions[found]] = width
-            entry_at[positions[found]] = entry[found]
+            longest[asking[found]] = width
+            entry_at[asking[found]] = entry[found]
             alive = lexicon.is_prefix_key[key]
-            positions, room, hashed = positions[alive], room[alive], hashed[alive]
-    # walk each run from its start, jumping by the longest match
-    run_start = han & np.r_[True, ~han[:-1]]
-    frontier = np.flatnonzero(run_start)
-    visited: list[np.ndarray] = []
-    while len(frontier):
-        visited.append(frontier)
-        frontier = frontier + longest[frontier]
-        frontier = frontier[frontier < size]
-        frontier = frontier[han[frontier]]  # a jump lands at most on the run's end
-    words = np.concatenate(visited) if visited else np.zeros(0, dtype=np.int64)
-    words = words[entry_at[words] >= 0]
-    text_of = np.repeat(np.arange(len(texts), dtype=np.int64), lengths + 1)[:size]
-    text_start = np.cumsum(lengths + 1) - (lengths + 1)
-    doc = text_of[words]
-    return Segments(doc, words - text_start[doc], entry_at[words])
+            asking, positions, room, hashed = (
+                asking[alive],
+                positions[alive],
+                room[alive],
+                hashed[alive],
+            )
+    return longest, entry_at
