@@ -16,7 +16,7 @@ import functools
 import itertools
 import unicodedata
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -318,9 +318,14 @@ def fingerprint_version(settings: DedupeSettings) -> str:
     )
 
 
-def ensure_fingerprints(frame: pl.DataFrame, settings: DedupeSettings) -> pl.DataFrame:
+def ensure_fingerprints(
+    frame: pl.DataFrame,
+    settings: DedupeSettings,
+    helper: Executor | None = None,
+) -> pl.DataFrame:
     """Fill text_hash, signature and terms of rows whose fingerprints are missing or were made
-    by another algorithm version or other settings."""
+    by another algorithm version or other settings. A ``helper`` process shares the OpenCC
+    conversion (to_simplified)."""
     version = fingerprint_version(settings)
     stale = frame.select(
         (pl.col(VERSION_COLUMN).is_null() | (pl.col(VERSION_COLUMN) != version)).alias("stale")
@@ -333,8 +338,8 @@ def ensure_fingerprints(frame: pl.DataFrame, settings: DedupeSettings) -> pl.Dat
     # Traditional text is compared in Simplified: a zh-Hant copy is a copy, 億 reads as 亿
     scripts = todo["script"].to_list()
     title_list = to_simplified(_titles(todo).to_list(), scripts)
+    text_list = to_simplified(todo["text"].to_list(), scripts, helper)
     titles = pl.Series("title", title_list, dtype=pl.String)
-    text_list = to_simplified(todo["text"].to_list(), scripts)
     # Anchors (polars), translation (numpy, polars) and MinHash (numpy, rensa) spend most of
     # their time outside the GIL: two threads run them side by side. MinHash goes in parts
     # queued behind the other two, so whichever thread is free takes the next part and

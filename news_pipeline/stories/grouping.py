@@ -95,14 +95,16 @@ def _dedupe_one_day(
         descending=[False, True, False, False, False, False],
         nulls_last=True,
     )
-    # the eligible rows are fingerprinted (a URL duplicate too: they are few) while their
-    # URLs are spelled canonically
-    with _canonical_spelling(frame.height) as speller:
-        spelled = speller.submit(
+    # the eligible rows are fingerprinted (a URL duplicate too: they are few) while a worker
+    # beside them spells the URLs canonically, then takes half of the OpenCC conversion
+    with _side_worker(frame.height) as worker:
+        spelled = worker.submit(
             canonical_urls, frame["url"].to_list(), frame["page_canonical_url"].to_list()
         )
         eligible = ensure_fingerprints(
-            eligible.with_columns(pl.lit(None, dtype=pl.String).alias(VERSION_COLUMN)), settings
+            eligible.with_columns(pl.lit(None, dtype=pl.String).alias(VERSION_COLUMN)),
+            settings,
+            worker,
         )
         canonical = pl.Series("canonical_url", spelled.result(), dtype=pl.String)
     frame = frame.with_columns(canonical)
@@ -157,17 +159,17 @@ def _dedupe_one_day(
     return conform(merged, DEDUPED_STORIES_SCHEMA)
 
 
-# A day of this many rows has its URLs spelled canonically by a forked process. The spelling
-# is pure Python (0.9 s per 100k URLs): in a thread it would hold the GIL that the
-# fingerprinting threads need, while a process works beside them from the start. A fork of
-# the step's process costs tens of milliseconds, more than the spelling of a small day.
-CANONICAL_FORK_MIN_ROWS = 20_000
+# A day of this many rows has its pure-Python side work (canonical URLs: 0.9 s per 100k; OpenCC
+# phrases) done by a forked process: in a thread it would hold the GIL that the fingerprinting
+# threads need, while a process works beside them from the start. A fork of the step's
+# process costs tens of milliseconds, more than that work on a small day.
+SIDE_FORK_MIN_ROWS = 20_000
 
 
-def _canonical_spelling(rows: int) -> Executor:
-    """Where canonical_urls runs: a forked process for a large day where processes can be
+def _side_worker(rows: int) -> Executor:
+    """Where the side work runs: a forked process for a large day where processes can be
     forked (it runs no polars, whose thread pool a fork leaves behind), else a thread."""
-    if rows >= CANONICAL_FORK_MIN_ROWS and "fork" in multiprocessing.get_all_start_methods():
+    if rows >= SIDE_FORK_MIN_ROWS and "fork" in multiprocessing.get_all_start_methods():
         return ProcessPoolExecutor(
             1, mp_context=multiprocessing.get_context("fork"), initializer=default_signal_handling
         )

@@ -86,33 +86,59 @@ def test_duplicate_keeps_earliest_and_names_its_listed_url() -> None:
 @pytest.mark.skipif(
     "fork" not in multiprocessing.get_all_start_methods(), reason="no fork on this platform"
 )
-def test_a_forked_process_spells_the_same_canonical_urls(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_forked_worker_gives_the_same_urls_and_converts_phrases(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    traditional = "台積電宣布晶片擴產計畫，新軟體平台同步上線，客戶可以提前預約產能。"
+    simplified = "台积电宣布芯片扩产计划，新软件平台同步上线，客户可以提前预约产能。"
     rows = frame(
         [
             item("a", "https://m.example.com/story/1?utm_source=rss", "OpenClaw joins", "x" * 80),
             item("b", "https://www.example.com/story/1/", "OpenClaw joins", "x" * 80),
             item("c", "HTTPS://Example.com:443/story/2#top", "Another story", "y" * 80),
+            item("tw", "https://tw.example.org/n/1", "台積電晶片擴產", traditional, script="hant"),
+            item(
+                "tw2",
+                "https://tw.example.org/n/2",
+                "網路軟體",
+                "網路軟體公司發表新版本。" * 4,
+                script="hant",
+            ),
+            item("cn", "https://cn.example.net/n/1", "台积电芯片扩产", simplified, script="hans"),
         ]
     )
     in_thread = dedupe_articles(rows, pl.DataFrame())
-    monkeypatch.setattr(grouping, "CANONICAL_FORK_MIN_ROWS", 0)
+    monkeypatch.setattr(grouping, "SIDE_FORK_MIN_ROWS", 0)
     forked_pids: list[int] = []
+    submitted: list[str] = []
     real_executor = grouping.ProcessPoolExecutor
 
     def recording_executor(*args: object, **kwargs: object) -> ProcessPoolExecutor:
         executor = real_executor(*args, **kwargs)  # type: ignore[arg-type]
         forked_pids.append(executor.submit(os.getpid).result())
+        real_submit = executor.submit
+
+        def submit(function, /, *call_args, **call_kwargs):  # type: ignore[no-untyped-def]
+            submitted.append(function.__name__)
+            return real_submit(function, *call_args, **call_kwargs)
+
+        executor.submit = submit  # type: ignore[method-assign]
         return executor
 
     monkeypatch.setattr(grouping, "ProcessPoolExecutor", recording_executor)
     forked = dedupe_articles(rows, pl.DataFrame())
     assert forked_pids and forked_pids[0] != os.getpid()
+    assert submitted == ["canonical_urls", "convert_phrases"]
     assert forked.equals(in_thread)
-    assert forked["canonical_url"].to_list() == [
+    by_id = {row["article_id"]: row for row in forked.to_dicts()}
+    assert [by_id[key]["canonical_url"] for key in "abc"] == [
         "https://example.com/story/1",
         "https://example.com/story/1",
         "https://example.com/story/2",
     ]
+    # the Traditional report reads, phrases and all, as the Simplified one: one text
+    assert by_id["tw"]["story_id"] == by_id["cn"]["story_id"]
+    assert {by_id["tw"]["match_reason"], by_id["cn"]["match_reason"]} == {"lead", "same_text"}
 
 
 # ---- pass-through and shapes --------------------------------------------------------------

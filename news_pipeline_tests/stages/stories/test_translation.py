@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 
 import numpy as np
@@ -29,6 +30,24 @@ def terms_of(titles: list[str], leads: list[str]) -> list[set[str]]:
 def test_traditional_text_becomes_simplified_with_mainland_words() -> None:
     assert to_simplified(["晶片大廠擴產，軟體更新"]) == ["芯片大厂扩产，软件更新"]
     assert to_simplified(["plain English"]) == ["plain English"]
+
+
+def test_a_helper_converting_half_of_the_phrases_gives_the_same_texts() -> None:
+    texts = ["晶片大廠擴產，軟體更新", "台積電的新晶片" * 3, "plain English", "網路軟體公司"]
+    scripts = ["hant", "hant", None, "hant"]
+    inline = to_simplified(texts, scripts)
+    assert inline[0] == "芯片大厂扩产，软件更新"
+    helped: list[list[str]] = []
+
+    class RecordingHelper(ThreadPoolExecutor):
+        def submit(self, function, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+            helped.append(args[0])
+            return super().submit(function, *args, **kwargs)
+
+    with RecordingHelper(1) as helper:
+        assert to_simplified(texts, scripts, helper) == inline
+    # the helper took the later texts, and this thread the earlier ones
+    assert helped == [[texts[1], texts[3]]]
 
 
 def test_to_simplified_changes_nothing_the_second_time() -> None:
