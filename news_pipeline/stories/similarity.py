@@ -296,15 +296,16 @@ def candidate_pairs(rows: pl.DataFrame, first_count: int, settings: DedupeSettin
         (strong & (df <= settings.candidate_key_documents))
         | (is_concept[term_ids] & (df <= settings.candidate_concept_documents))
     )
+    # term ids number the terms in term order: ties of df are broken by the term, as integers
     keys = (
         rows.filter(pl.Series(keep))
-        .select("doc", "term", "df", pl.Series("strong", strong[keep]))
-        .sort("doc", "strong", "df", "term")
+        .select("doc", "term_id", "df", pl.Series("strong", strong[keep]))
+        .sort("doc", "strong", "df", "term_id")
         .filter(pl.int_range(pl.len()).over("doc", "strong") < settings.candidate_keys_per_document)
     )
     return (
         keys.filter(pl.col("doc") < first_count)
-        .join(keys.select(pl.col("doc").alias("b"), "term"), on="term")
+        .join(keys.select(pl.col("doc").alias("b"), "term_id"), on="term_id")
         .filter(pl.col("doc") < pl.col("b"))
         .group_by(pl.col("doc").alias("a"), "b")
         .agg(pl.col("strong").sum().alias("strong"), pl.len().alias("shared"))
