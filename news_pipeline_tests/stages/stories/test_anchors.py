@@ -9,6 +9,7 @@ import pytest
 
 from news_pipeline.stories import anchors, dedupe_articles
 from news_pipeline.stories.anchors import fingerprint_terms
+from news_pipeline.stories.nfkc import nfkc
 from news_pipeline_tests.stages.stories.articles import frame, item
 
 
@@ -37,8 +38,8 @@ def test_shared_title_weight_sums_the_tokens_both_titles_carry(
 
 
 def anchors_of(title: str, text: str) -> set[str]:
-    terms = fingerprint_terms(pl.Series([title]), pl.Series([text]), 240)[0].to_list()
-    return {term for term in terms if term.startswith("a:")}
+    terms = fingerprint_terms(nfkc(pl.Series([title])), nfkc(pl.Series([text])), 240)[0]
+    return {term for term in terms.to_list() if term.startswith("a:")}
 
 
 def test_title_case_headline_words_are_not_names() -> None:

@@ -31,12 +31,12 @@ def _polars(values: list[str | None]) -> list[str]:
 
 def test_every_text_is_its_nfkc() -> None:
     values = ["Plain ASCII.", "已是规范的中文。", None, *_SIMPLE, *_INTERACTING]
-    assert nfkc(values).to_list() == _polars(values)
-    assert nfkc(values)[3] == "全角GPT-5,参数3970亿"
+    assert nfkc(pl.Series(values, dtype=pl.String)).to_list() == _polars(values)
+    assert nfkc(pl.Series(values, dtype=pl.String))[3] == "全角GPT-5,参数3970亿"
 
 
 def test_texts_of_simple_characters_are_mapped_and_the_others_left_to_polars() -> None:
-    nfkc(_SIMPLE + _INTERACTING)
+    nfkc(pl.Series(_SIMPLE + _INTERACTING))
     table = nfkc_module._table()
     simple = {char for text in _SIMPLE for char in text}
     assert all(table._simple[ord(char)] for char in simple)
@@ -49,4 +49,11 @@ def test_many_texts_across_gather_chunks() -> None:
     mixed = _SIMPLE + _INTERACTING + ["plain text", None]
     values = [f"{mixed[index % len(mixed)] or ''}{index}" for index in range(2_600)]
     values[1_500] = None
-    assert nfkc(values).to_list() == _polars(values)
+    assert nfkc(pl.Series(values, dtype=pl.String)).to_list() == _polars(values)
+
+
+def test_the_callers_python_strings_give_the_same_column() -> None:
+    values = ["Plain ASCII.", *_SIMPLE, *_INTERACTING, None]
+    column = pl.Series(values, dtype=pl.String)
+    strings = [value or "" for value in values]
+    assert nfkc(column, strings).to_list() == nfkc(column).to_list() == _polars(values)

@@ -11,6 +11,7 @@ import polars as pl
 
 from news_pipeline.stories import translation
 from news_pipeline.stories.anchors import fingerprint_terms
+from news_pipeline.stories.nfkc import nfkc
 from news_pipeline.stories.similarity import name_weight
 from news_pipeline.stories.translation import (
     name_hash,
@@ -104,7 +105,7 @@ def test_pinyin_of_a_chinese_title_matches_an_english_name() -> None:
 def test_numbers_with_units_are_one_anchor_in_every_form() -> None:
     forms = ["参数3970亿", "參數3970億", "397B parameters", "397 billion"]
     titles = pl.Series(to_simplified(forms))
-    terms = fingerprint_terms(titles, pl.Series(["", "", "", ""]), 240)
+    terms = fingerprint_terms(nfkc(titles), pl.Series(["", "", "", ""]), 240)
     for row in terms.to_list():
         assert "a:n:397e9" in row, row
 
