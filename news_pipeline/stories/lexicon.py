@@ -390,28 +390,26 @@ def _segment_chunk(texts: list[str], lexicon: Lexicon) -> Segments:
     codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     han = _is_han(codes)
-    size = len(codes)
-    # run_end[i]: first position after the Han run holding i (a suffix minimum of the breaks)
-    breaks = np.where(han, size, np.arange(size))
-    run_end = np.minimum.accumulate(breaks[::-1])[::-1]
-    frontier = np.flatnonzero(han & np.r_[True, ~han[:-1]])
+    edges = np.diff(han.astype(np.int8), prepend=np.int8(0), append=np.int8(0))
+    run_starts, run_ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    # every run walks from its start; a walker's run ends where the run it is in ends
+    frontier, run_end = run_starts, run_ends
     word_starts: list[np.ndarray] = []
     word_entries: list[np.ndarray] = []
     while len(frontier):
-        longest, entry = _longest_words(codes, frontier, run_end[frontier] - frontier, lexicon)
+        longest, entry = _longest_words(codes, frontier, run_end - frontier, lexicon)
         is_word = entry >= 0
         word_starts.append(frontier[is_word])
         word_entries.append(entry[is_word])
         frontier = frontier + longest
-        frontier = frontier[frontier < size]
-        frontier = frontier[han[frontier]]  # a jump lands at most on the run's end
+        walking = frontier < run_end
+        frontier, run_end = frontier[walking], run_end[walking]
     empty = np.zeros(0, dtype=np.int64)
     words = np.concatenate(word_starts) if word_starts else empty
-    text_of = np.repeat(np.arange(len(texts), dtype=np.int64), lengths + 1)[:size]
-    text_start = np.cumsum(lengths + 1) - (lengths + 1)
-    doc = text_of[words]
+    text_ends = np.cumsum(lengths + 1)
+    doc = np.searchsorted(text_ends, words, side="right")
     entries = np.concatenate(word_entries) if word_entries else empty
-    return Segments(doc, words - text_start[doc], entries)
+    return Segments(doc, words - (text_ends - (lengths + 1))[doc], entries)
 
 
 def _longest_words(

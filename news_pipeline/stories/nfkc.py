@@ -49,7 +49,6 @@ def nfkc(column: pl.Series, strings: Sequence[str | None] | None = None) -> pl.S
     table = _table()
     simple: list[int] = []
     rest: list[int] = []
-    folded: set[int] = set()  # the simple characters met that NFKC changes
     for chunk_start in range(0, len(changing), _GATHER_TEXTS):
         positions = changing[chunk_start : chunk_start + _GATHER_TEXTS]
         chunk = [texts[index] for index in positions]
@@ -61,8 +60,9 @@ def nfkc(column: pl.Series, strings: Sequence[str | None] | None = None) -> pl.S
         )[: len(chunk)]
         for offset, count in enumerate(not_simple.tolist()):
             (rest if count else simple).append(positions[offset])
-        folded.update(np.unique(codes[table.map(codes) != codes]).tolist())
-    replaced = sorted(code for code in folded if table.is_simple(code))
+    # every simple character NFKC changes that a text has held so far: those of these texts
+    # among them (Aho-Corasick takes a few more patterns at no cost)
+    replaced = table.folding()
     if simple and replaced:
         at = pl.Series(simple, dtype=pl.UInt32)
         mapped = column.gather(at).str.replace_many(
@@ -83,6 +83,7 @@ class _CharacterTable:
         self._known = np.zeros(_CODE_POINTS, dtype=bool)
         self._simple = np.zeros(_CODE_POINTS, dtype=bool)
         self._mapping = np.arange(_CODE_POINTS, dtype=np.uint32)
+        self._folds = np.zeros(_CODE_POINTS, dtype=bool)
         self._lock = threading.Lock()
 
     def not_simple(self, codes: np.ndarray) -> np.ndarray:
@@ -97,15 +98,13 @@ class _CharacterTable:
                 if folded is not None:
                     self._mapping[code] = folded
                     self._simple[code] = True
+                    self._folds[code] = folded != code
                 self._known[code] = True
         return candidates[~self._simple[codes[candidates]]]
 
-    def map(self, codes: np.ndarray) -> np.ndarray:
-        """The NFKC code point of each simple character of ``codes``."""
-        return np.take(self._mapping, codes, mode="clip")
-
-    def is_simple(self, code: int) -> bool:
-        return bool(self._simple[code])
+    def folding(self) -> list[int]:
+        """The simple characters learnt so far that NFKC changes."""
+        return np.flatnonzero(self._folds).tolist()
 
     def fold(self, code: int) -> int:
         """The code point of a simple character's NFKC."""
