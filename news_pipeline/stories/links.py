@@ -130,7 +130,7 @@ def scored_links(
             lambda: pinyin_hashes(to_simplified(titles.to_list(), pool["script"].to_list()))
         )
         rows = pool_terms(pool[TERMS_COLUMN], pool["source"], pinyin, settings)
-        presence = executor.submit(term_presence, rows, pool.height)
+        presence = executor.submit(term_presence, rows, pool["source"])
         candidates = candidate_pairs(rows, today_count, settings)
         if isinstance(edges, Future):
             edges = edges.result()

@@ -25,7 +25,7 @@ def test_an_empty_pool_or_one_without_compared_terms_has_no_rows() -> None:
     # f: facts and a:e: names are stored but not compared
     rows = _pool_terms([["f:n:397e9", "a:e:openai"], []], ["site", None])
     assert rows.height == 0
-    assert rows.columns == ["doc", "source", "term", "term_id", "df", "weight"]
+    assert rows.columns == ["doc", "term", "term_id", "df", "weight"]
 
 
 @pytest.mark.parametrize("dense_keys", [1 << 24, 0], ids=["counted-in-array", "hashed"])
